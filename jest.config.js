@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|dt-sql-parser|antlr4-c3|antlr4ng)/)'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json', 'sql'],
+  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  testTimeout: 60000,
+};
