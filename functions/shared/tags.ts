@@ -1,0 +1,29 @@
+/**
+ * Every AWS resource mirrorhunt creates carries these tags. IAM policies scope destructive
+ * actions to `mirrorhunt:managed = true`, and teardown and the sweeper find resources by them.
+ */
+export const TAG_MANAGED = 'mirrorhunt:managed';
+export const TAG_INCIDENT = 'mirrorhunt:incident';
+export const TAG_ROLE = 'mirrorhunt:role';
+export const TAG_SOURCE_INSTANCE = 'mirrorhunt:source-instance';
+
+export type ResourceRole = 'sensor' | 'sensor-security-group' | 'mirror-target' | 'mirror-filter' | 'mirror-session';
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export function incidentTags(incidentId: string, role: ResourceRole, extra: Record<string, string> = {}): Tag[] {
+  return [
+    { Key: TAG_MANAGED, Value: 'true' },
+    { Key: TAG_INCIDENT, Value: incidentId },
+    { Key: TAG_ROLE, Value: role },
+    { Key: 'Name', Value: `mirrorhunt-${role}-${incidentId}`.slice(0, 255) },
+    ...Object.entries(extra).map(([Key, Value]) => ({ Key, Value })),
+  ];
+}
+
+export function isManagedByUs(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): boolean {
+  return (tags ?? []).some((t) => t.Key === TAG_MANAGED && t.Value === 'true');
+}
