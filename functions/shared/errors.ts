@@ -34,3 +34,5 @@ export class TeardownIncompleteError extends MirrorhuntError {}
 export class HuntFailedError extends MirrorhuntError {}
 /** Configuration from the environment is missing or malformed. */
 export class ConfigError extends MirrorhuntError {}
+/** Concurrent investigations kept overwriting the instance's claim; retried by the state machine. */
+export class ClaimConflictError extends MirrorhuntError {}

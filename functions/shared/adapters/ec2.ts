@@ -388,7 +388,7 @@ export async function findIncidentResources(ec2: EC2Client, incidentId: string):
   return result;
 }
 
-export type DeleteOutcome = 'deleted' | 'already-gone' | 'in-use';
+export type DeleteOutcome = 'deleted' | 'already-gone' | 'terminating' | 'in-use';
 
 /** Deletes are idempotent: a resource that is already gone is the outcome we wanted. */
 async function deleteTolerant(action: string, notFound: string[], inUse: string[], fn: () => Promise<unknown>): Promise<DeleteOutcome> {

@@ -1,0 +1,54 @@
+import { required } from '../shared/config';
+import { createSensorSecurityGroup, runSensorInstance } from '../shared/adapters/ec2';
+import { getParameter } from '../shared/adapters/ssm';
+import { clientToken, vniForIncident } from '../shared/domain/ids';
+import { SENSOR_LOG_PREFIX, SENSOR_STATUS_PREFIX } from '../shared/domain/layout';
+import { asState, type SensorInfo } from '../shared/domain/state';
+import { renderSensorUserData } from '../shared/domain/user-data';
+import { incidentTags, TAG_SOURCE_INSTANCE } from '../shared/tags';
+import { lambdaHandler, type Deps } from '../shared/runtime';
+
+/**
+ * Launches the incident's Zeek sensor in the source's subnet (same AZ: no cross-AZ mirroring
+ * charges), behind a security group that admits only VXLAN from the VPC, with IMDSv2 required.
+ */
+export const launchSensor = (deps: Deps) => {
+  const bucket = required(deps.config, 'logBucket');
+  const amiParameter = required(deps.config, 'sensorAmiParameter');
+  return async (input: unknown): Promise<SensorInfo> => {
+    const state = asState(input);
+    const { incidentId, target } = state;
+    const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
+    const vni = vniForIncident(incidentId);
+    const userData = renderSensorUserData({
+      incidentId,
+      bucket,
+      prefix: SENSOR_LOG_PREFIX,
+      vni,
+      rotateSeconds: deps.config.sensorRotateSeconds,
+      mode: 'incident',
+      statusPrefix: SENSOR_STATUS_PREFIX,
+    });
+    const imageId = await getParameter(deps.clients.ssm, amiParameter);
+    const securityGroupId = await createSensorSecurityGroup(deps.clients.ec2, {
+      vpcId: target.vpcId,
+      incidentId,
+      cidrs: target.cidrs,
+      tags: incidentTags(incidentId, 'sensor-security-group', extra),
+    });
+    const { instanceId } = await runSensorInstance(deps.clients.ec2, {
+      imageId,
+      instanceType: deps.config.sensorInstanceType,
+      subnetId: target.subnetId,
+      securityGroupId,
+      instanceProfileArn: deps.config.sensorInstanceProfileArn,
+      userData,
+      clientToken: clientToken(incidentId, 'sensor'),
+      tags: incidentTags(incidentId, 'sensor', extra),
+    });
+    deps.logger.info('sensor launched', { incidentId, instanceId, securityGroupId });
+    return { instanceId, securityGroupId, imageId, instanceType: deps.config.sensorInstanceType, vni, launchedAt: deps.now().toISOString() };
+  };
+};
+
+export const handler = lambdaHandler(launchSensor);

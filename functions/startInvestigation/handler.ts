@@ -1,0 +1,43 @@
+import { assessFinding, executionNameForFinding, parseFindingEvent } from '../shared/domain/finding';
+import { requestFromFinding } from '../shared/domain/request';
+import { required } from '../shared/config';
+import { startExecution } from '../shared/adapters/sfn';
+import { lambdaHandler, type Deps } from '../shared/runtime';
+import { InvalidInputError } from '../shared/errors';
+
+export type TriggerOutcome =
+  | { outcome: 'started'; executionName: string; executionArn: string }
+  | { outcome: 'duplicate'; executionName: string; executionArn: string }
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'rejected'; reason: string };
+
+/**
+ * EventBridge `GuardDuty Finding` -> one `investigate` execution per finding id. A malformed
+ * event is rejected with a log line naming what was wrong and starts nothing; it is not thrown,
+ * because a retry of the same bad event can only fail the same way.
+ */
+export const startInvestigation = (deps: Deps) => {
+  const stateMachineArn = required(deps.config, 'stateMachineArn');
+  const policy = { minSeverity: deps.config.minSeverity, types: deps.config.findingTypes, allowSamples: deps.config.allowSampleFindings };
+  return async (event: unknown): Promise<TriggerOutcome> => {
+    let finding;
+    try {
+      finding = parseFindingEvent(event);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      deps.logger.error('rejected GuardDuty event', { reason: error.message });
+      return { outcome: 'rejected', reason: error.message };
+    }
+    const decision = assessFinding(finding, policy);
+    if (!decision.investigate) {
+      deps.logger.info('ignored GuardDuty finding', { findingId: finding.id, reason: decision.reason });
+      return { outcome: 'ignored', reason: decision.reason };
+    }
+    const executionName = executionNameForFinding(finding.id);
+    const started = await startExecution(deps.clients.sfn, stateMachineArn, executionName, requestFromFinding(finding, deps.config.defaultCaptureMinutes));
+    deps.logger.info(started.started ? 'investigation started' : 'finding already investigated', { findingId: finding.id, executionName });
+    return { outcome: started.started ? 'started' : 'duplicate', executionName, executionArn: started.executionArn };
+  };
+};
+
+export const handler = lambdaHandler(startInvestigation);
