@@ -6,7 +6,7 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|dt-sql-parser|antlr4-c3|antlr4ng)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json', 'sql'],
-  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  setupFiles: ['<rootDir>/local/polyfills.ts', '<rootDir>/test/support/env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
 };

@@ -1,0 +1,51 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { parseConfig, type Config } from '../functions/shared/config';
+import type { Deps } from '../functions/shared/runtime';
+import type { QueryEngine } from '../functions/shared/hunting/engine';
+import { SimulatedAccount } from './aws-sim/account';
+
+/** Names the local run gives the things a deployed stack would have created. */
+export const LOCAL = {
+  region: 'us-east-1',
+  accountId: '000000000000',
+  bucket: 'mirrorhunt-local-logs',
+  amiParameter: '/mirrorhunt/local/sensor-ami-id',
+  sensorImageId: 'ami-0f00d5e75e75e75e7',
+  instanceProfileArn: 'arn:aws:iam::000000000000:instance-profile/mirrorhunt-local-sensor',
+  topicName: 'mirrorhunt-local-notify',
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-local-investigate',
+} as const;
+
+/**
+ * The pieces a deployed stack provides, created inside the simulated account: the log bucket,
+ * the sensor image and the SSM parameter naming it, the notification topic.
+ */
+export function provisionStack(account: SimulatedAccount): { topicArn: string } {
+  account.s3.createBucket(LOCAL.bucket);
+  account.ec2.registerImage(LOCAL.sensorImageId);
+  account.ssm.putParameter(LOCAL.amiParameter, LOCAL.sensorImageId);
+  return { topicArn: account.sns.createTopic(LOCAL.topicName) };
+}
+
+export function localConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({
+    LOG_BUCKET: LOCAL.bucket,
+    STATE_MACHINE_ARN: LOCAL.stateMachineArn,
+    SENSOR_AMI_PARAMETER: LOCAL.amiParameter,
+    SENSOR_INSTANCE_PROFILE_ARN: LOCAL.instanceProfileArn,
+    ...overrides,
+  });
+}
+
+/** Handler dependencies wired to the simulated account instead of AWS. */
+export function localDeps(account: SimulatedAccount, options: { sfn: SFNClient; config?: Config; queryEngine: () => Promise<QueryEngine>; logLevel?: string }): Deps {
+  const clients = account.clients();
+  return {
+    config: options.config ?? localConfig(),
+    clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: options.sfn },
+    now: () => account.clock.now(),
+    logger: new Logger({ serviceName: 'mirrorhunt-local', logLevel: (options.logLevel ?? 'SILENT') as never }),
+    queryEngine: options.queryEngine,
+  };
+}
