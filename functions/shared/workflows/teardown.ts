@@ -1,0 +1,72 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  deleteMirrorFilter,
+  deleteMirrorSession,
+  deleteMirrorTarget,
+  deleteSecurityGroup,
+  findIncidentResources,
+  terminateInstance,
+  type DeleteOutcome,
+} from '../adapters/ec2';
+import { deleteObject, getObjectText } from '../adapters/s3';
+import { claimKey, parseClaim } from '../domain/claim';
+import type { DeletedResource, TeardownResult } from '../domain/state';
+
+export interface TeardownRequest {
+  incidentId: string;
+  /** The investigated instance, whose claim is released once everything is gone. */
+  instanceId?: string;
+  previous?: TeardownResult;
+}
+
+/**
+ * Deletes everything tagged with this incident, in the order AWS requires: sessions, target,
+ * filter, sensor instance, and its security group once the instance is gone. It works from the
+ * tags, not from ids in an execution's state, so it also cleans up after a step that failed
+ * half-way, an aborted execution, or a Lambda that died. Idempotent: run it again and it
+ * finishes what is left. `complete: false` means something must wait (the security group
+ * outlives the instance by a minute); callers loop, with a bound.
+ */
+export async function tearDownIncident(
+  clients: { ec2: EC2Client; s3: S3Client },
+  bucket: string,
+  request: TeardownRequest,
+  now: () => Date,
+): Promise<TeardownResult> {
+  const { ec2, s3 } = clients;
+  const found = await findIncidentResources(ec2, request.incidentId);
+  const deleted: DeletedResource[] = [...(request.previous?.deleted ?? [])];
+  const remaining: TeardownResult['remaining'] = [];
+  const note = (type: DeletedResource['type'], id: string, outcome: DeletedResource['outcome']) => {
+    if (!deleted.some((d) => d.id === id && d.outcome === outcome)) deleted.push({ type, id, outcome });
+  };
+  const settle = (type: DeletedResource['type'], id: string, outcome: DeleteOutcome, why: string) => {
+    if (outcome === 'in-use') remaining.push({ type, id, why });
+    else note(type, id, outcome);
+  };
+
+  for (const id of found.sessionIds) settle('mirror-session', id, await deleteMirrorSession(ec2, id), 'could not be deleted');
+  for (const id of found.targetIds) settle('mirror-target', id, await deleteMirrorTarget(ec2, id), 'still used by a session');
+  for (const id of found.filterIds) settle('mirror-filter', id, await deleteMirrorFilter(ec2, id), 'still used by a session');
+  for (const id of found.instanceIds) {
+    const outcome = await terminateInstance(ec2, id);
+    settle('sensor-instance', id, outcome === 'deleted' ? 'terminating' : outcome, 'could not be terminated');
+  }
+  for (const id of found.securityGroupIds) {
+    settle('security-group', id, await deleteSecurityGroup(ec2, id), 'the sensor instance is still shutting down');
+  }
+
+  const complete = remaining.length === 0;
+  if (complete && request.instanceId) {
+    const key = claimKey(request.instanceId);
+    const claim = parseClaim(await getObjectText(s3, bucket, key));
+    // Only this incident's claim is released; another investigation's claim is not ours to touch.
+    if (claim?.incidentId === request.incidentId) {
+      await deleteObject(s3, bucket, key);
+      note('claim', key, 'deleted');
+    }
+  }
+  const attempts = (request.previous?.attempts ?? 0) + 1;
+  return { complete, attempts, deleted, remaining, completedAt: complete ? now().toISOString() : undefined };
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateTrafficMirrorFilterCommand,
+  CreateTrafficMirrorSessionCommand,
+  CreateTrafficMirrorTargetCommand,
+} from '@aws-sdk/client-ec2';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { SimClock } from '../../local/aws-sim/clock';
+import { SimulatedAccount } from '../../local/aws-sim/account';
+import { createLocalInvestigation, type LocalInvestigation } from '../../local/local-investigation';
+import { LOCAL } from '../../local/local-account';
+import { SimulatedSensors, noTraffic } from '../../local/simulated-sensor';
+import type { QueryEngine } from '../../functions/shared/hunting/engine';
+import type { InvestigationState } from '../../functions/shared/domain/state';
+import { seedFromFinding, type SeededWorld } from '../../local/world';
+import { ec2Finding, guardDutyEvent } from '../support/fixtures';
+
+/** A query engine that answers every hunt with no rows: these tests are about the workflow, not the hunts. */
+const emptyEngine: QueryEngine = { name: 'duckdb', run: async () => ({ rows: [], elapsedMs: 0 }) };
+
+interface Harness {
+  account: SimulatedAccount;
+  local: LocalInvestigation;
+  world: SeededWorld;
+  sensors: SimulatedSensors;
+}
+
+function harness(finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }), setup?: (account: SimulatedAccount) => void): Harness & { event: unknown } {
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')) });
+  setup?.(account);
+  const event = guardDutyEvent(finding);
+  const world = seedFromFinding(account, event);
+  const sensors = new SimulatedSensors(account, noTraffic);
+  const local = createLocalInvestigation({ account, queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
+  return { account, local, world, sensors, event };
+}
+
+async function investigate(h: Harness & { event: unknown }) {
+  const trigger = await h.local.trigger(h.event);
+  if (trigger.outcome !== 'started') throw new Error(`trigger did not start: ${JSON.stringify(trigger)}`);
+  const execution = h.local.stepFunctions.executions.get(trigger.executionName);
+  if (!execution) throw new Error('no execution');
+  await execution.done;
+  return { execution, state: execution.output as InvestigationState | undefined };
+}
+
+function ours(account: SimulatedAccount) {
+  return account.listResources().filter((r) => r.tags['mirrorhunt:managed'] === 'true');
+}
+
+describe('investigate, run locally on the simulated account', () => {
+  it('mirrors, captures, tears down and reports on the happy path, leaving nothing of ours behind', async () => {
+    const h = harness();
+    const { execution, state } = await investigate(h);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(state?.mirror?.sessions.map((s) => s.networkInterfaceId)).toEqual(h.world.networkInterfaceIds);
+    expect(state?.report?.outcome).toBe('completed');
+    expect(state?.teardown?.deleted.map((d) => d.type).sort()).toEqual(
+      expect.arrayContaining(['mirror-filter', 'mirror-target', 'security-group', 'sensor-instance', 'claim']),
+    );
+    expect(ours(h.account)).toEqual([]);
+    const report = await h.account.clients().s3.send(new GetObjectCommand({ Bucket: LOCAL.bucket, Key: state?.report?.jsonKey }));
+    expect(JSON.parse((await report.Body?.transformToString()) ?? '{}')).toMatchObject({ outcome: 'completed', target: { instanceId: 'i-0a1b2c3d4e5f60718' } });
+    expect(h.account.sns.messages()).toHaveLength(1);
+  });
+
+  it('waits the capture window on the simulated clock, not in real time', async () => {
+    const h = harness();
+    const { state } = await investigate(h);
+    const minutes = (Date.parse(state?.mirrorStop?.stoppedAt ?? '') - Date.parse(state?.mirror?.startedAt ?? '')) / 60000;
+    expect(minutes).toBe(60);
+  });
+
+  it('polls the booting sensor instead of assuming it is ready', async () => {
+    const h = harness();
+    const { state } = await investigate(h);
+    expect(state?.sensorStatus?.attempts).toBeGreaterThan(1);
+  });
+
+  it('ends early with a reported reason and launches nothing for an unsupported instance type', async () => {
+    const h = harness(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718', instanceType: 't2.micro' }));
+    const { execution, state } = await investigate(h);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(state?.report?.outcome).toBe('not-mirrorable');
+    expect(state?.report?.summary).toMatch(/t2\.micro/);
+    expect(h.account.calls.filter((c) => c.operation === 'RunInstances')).toHaveLength(0);
+  });
+
+  it('reports an ENI already holding three sessions and mirrors nothing on it', async () => {
+    const h = harness();
+    const ec2 = h.account.clients().ec2;
+    const eni = h.world.networkInterfaceIds[0] as string;
+    const target = await ec2.send(new CreateTrafficMirrorTargetCommand({ NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/x/1' }));
+    const filter = await ec2.send(new CreateTrafficMirrorFilterCommand({}));
+    for (const n of [5, 6, 7]) {
+      await ec2.send(
+        new CreateTrafficMirrorSessionCommand({
+          NetworkInterfaceId: eni,
+          TrafficMirrorTargetId: target.TrafficMirrorTarget?.TrafficMirrorTargetId,
+          TrafficMirrorFilterId: filter.TrafficMirrorFilter?.TrafficMirrorFilterId,
+          SessionNumber: n,
+        }),
+      );
+    }
+    const { state } = await investigate(h);
+    expect(state?.target.skipped).toEqual([expect.objectContaining({ networkInterfaceId: eni, reason: 'quota-full' })]);
+    expect(state?.report?.outcome).toBe('not-mirrorable');
+    expect(h.account.calls.filter((c) => c.operation === 'RunInstances')).toHaveLength(0);
+    expect(h.account.ec2.sessions()).toHaveLength(3);
+  });
+
+  it('mirrors every ENI of an instance with several', async () => {
+    const finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' });
+    const eni = (finding.resource.instanceDetails.networkInterfaces as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    finding.resource.instanceDetails.networkInterfaces = [
+      { ...eni, networkInterfaceId: 'eni-0000000000000000a', privateIpAddress: '10.20.1.5' },
+      { ...eni, networkInterfaceId: 'eni-0000000000000000b', privateIpAddress: '10.20.1.6' },
+      { ...eni, networkInterfaceId: 'eni-0000000000000000c', privateIpAddress: '10.20.1.7' },
+    ];
+    const h = harness(finding);
+    const { state } = await investigate(h);
+    expect(state?.mirror?.sessions.map((s) => s.networkInterfaceId)).toEqual(['eni-0000000000000000a', 'eni-0000000000000000b', 'eni-0000000000000000c']);
+    expect(new Set(state?.mirror?.sessions.map((s) => s.sessionNumber))).toEqual(new Set([1]));
+    expect(ours(h.account)).toEqual([]);
+  });
+
+  it('starts one investigation for a finding published three times', async () => {
+    const h = harness();
+    const first = await h.local.trigger(h.event);
+    const again = await h.local.trigger(h.event);
+    const updated = await h.local.trigger(guardDutyEvent({ ...ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }), updatedAt: '2026-11-24T09:00:00Z', service: { count: 5 } }));
+    expect([first.outcome, again.outcome, updated.outcome]).toEqual(['started', 'started', 'duplicate']);
+    expect(h.local.stepFunctions.executions.size).toBe(1);
+    await h.local.stepFunctions.executions.get((first as { executionName: string }).executionName)?.done;
+  });
+
+  it('records a second finding for an instance under investigation against the running one, without a second sensor', async () => {
+    const h = harness();
+    const first = await h.local.trigger(h.event);
+    const second = await h.local.trigger(guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718', id: 'a0000000000000000000000000000002', type: 'Trojan:EC2/DropPoint' })));
+    const executions = [...h.local.stepFunctions.executions.values()];
+    await Promise.all(executions.map((e) => e.done));
+    const [a, b] = executions.map((e) => e.output as InvestigationState);
+    const outcomes = [a?.report?.outcome, b?.report?.outcome].sort();
+    expect(outcomes).toEqual(['already-under-investigation', 'completed']);
+    expect(h.account.calls.filter((c) => c.operation === 'RunInstances')).toHaveLength(1);
+    expect([first.outcome, second.outcome]).toEqual(['started', 'started']);
+    const winner = [a, b].find((s) => s?.report?.outcome === 'completed');
+    expect(winner?.report?.summary).toBeDefined();
+    expect(ours(h.account)).toEqual([]);
+  });
+});
