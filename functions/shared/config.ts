@@ -21,6 +21,8 @@ const schema = z.object({
   SENSOR_ROTATE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   ATHENA_WORKGROUP: z.string().min(1).optional(),
   ATHENA_DATABASE: z.string().min(1).optional(),
+  SWEEP_TTL_HOURS: z.coerce.number().positive().max(720).default(30),
+  SWEEP_DRY_RUN: bool.default(false),
 });
 
 export interface Config {
@@ -36,6 +38,8 @@ export interface Config {
   sensorRotateSeconds: number;
   athenaWorkGroup?: string;
   athenaDatabase?: string;
+  sweepTtlHours: number;
+  sweepDryRun: boolean;
 }
 
 const ENV_NAMES: Record<keyof Config, string> = {
@@ -51,6 +55,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
   sensorRotateSeconds: 'SENSOR_ROTATE_SECONDS',
   athenaWorkGroup: 'ATHENA_WORKGROUP',
   athenaDatabase: 'ATHENA_DATABASE',
+  sweepTtlHours: 'SWEEP_TTL_HOURS',
+  sweepDryRun: 'SWEEP_DRY_RUN',
 };
 
 /** Parsed once per cold start; a bad value fails loudly with the variable's name. */
@@ -75,6 +81,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sensorRotateSeconds: e.SENSOR_ROTATE_SECONDS,
     athenaWorkGroup: e.ATHENA_WORKGROUP,
     athenaDatabase: e.ATHENA_DATABASE,
+    sweepTtlHours: e.SWEEP_TTL_HOURS,
+    sweepDryRun: e.SWEEP_DRY_RUN,
   };
 }
 

@@ -424,3 +424,51 @@ export const deleteSecurityGroup = (ec2: EC2Client, id: string) =>
   deleteTolerant('DeleteSecurityGroup', ['InvalidGroup.NotFound'], ['DependencyViolation'], () =>
     ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })),
   );
+
+export interface ManagedResource {
+  type: 'mirror-session' | 'mirror-target' | 'mirror-filter' | 'sensor-instance' | 'security-group';
+  id: string;
+  incidentId?: string;
+  sourceInstanceId?: string;
+}
+
+function tagValue(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined, key: string): string | undefined {
+  return (tags ?? []).find((t) => t.Key === key)?.Value;
+}
+
+/** Every live resource carrying `mirrorhunt:managed=true`, across incidents: what the sweeper inspects. */
+export async function findManagedResources(ec2: EC2Client): Promise<ManagedResource[]> {
+  const filters: Filter[] = [{ Name: `tag:${TAG_MANAGED}`, Values: ['true'] }];
+  const out: ManagedResource[] = [];
+  const add = (type: ManagedResource['type'], id: string | undefined, tags: Array<{ Key?: string; Value?: string }> | undefined) => {
+    if (!id || !isManagedByUs(tags)) return;
+    out.push({ type, id, incidentId: tagValue(tags, TAG_INCIDENT), sourceInstanceId: tagValue(tags, 'mirrorhunt:source-instance') });
+  };
+  await call('DescribeTrafficMirrorSessions', async () => {
+    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, { Filters: filters })) {
+      for (const s of page.TrafficMirrorSessions ?? []) add('mirror-session', s.TrafficMirrorSessionId, s.Tags);
+    }
+  });
+  await call('DescribeTrafficMirrorTargets', async () => {
+    for await (const page of paginateDescribeTrafficMirrorTargets({ client: ec2 }, { Filters: filters })) {
+      for (const t of page.TrafficMirrorTargets ?? []) add('mirror-target', t.TrafficMirrorTargetId, t.Tags);
+    }
+  });
+  await call('DescribeTrafficMirrorFilters', async () => {
+    for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, { Filters: filters })) {
+      for (const f of page.TrafficMirrorFilters ?? []) add('mirror-filter', f.TrafficMirrorFilterId, f.Tags);
+    }
+  });
+  await call('DescribeInstances', async () => {
+    const instances = await describeInstances(ec2, {
+      Filters: [...filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }],
+    });
+    for (const i of instances) add('sensor-instance', i.InstanceId, i.Tags);
+  });
+  await call('DescribeSecurityGroups', async () => {
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters })) {
+      for (const g of page.SecurityGroups ?? []) add('security-group', g.GroupId, g.Tags);
+    }
+  });
+  return out;
+}

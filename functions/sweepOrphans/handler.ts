@@ -1,0 +1,65 @@
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { required } from '../shared/config';
+import { findManagedResources } from '../shared/adapters/ec2';
+import { executionArnFor } from '../shared/adapters/sfn';
+import { isAwsError, translateAwsError } from '../shared/adapters/aws-errors';
+import { planSweep, type IncidentFacts, type SweepDecision } from '../shared/domain/sweep';
+import { parseOrThrow } from '../shared/domain/validation';
+import type { TeardownResult } from '../shared/domain/state';
+import { tearDownIncident } from '../shared/workflows/teardown';
+import { lambdaHandler, type Deps } from '../shared/runtime';
+
+const inputSchema = z.object({ dryRun: z.boolean().optional(), ttlHours: z.number().positive().max(24 * 30).optional() }).loose();
+
+export interface SweepReport {
+  dryRun: boolean;
+  decisions: Array<SweepDecision & { teardown?: Pick<TeardownResult, 'complete' | 'deleted' | 'remaining'> }>;
+}
+
+/**
+ * Scheduled backstop for everything the state machine's own teardown could not reach: finds
+ * resources tagged `mirrorhunt:managed` whose investigation is over (or older than the TTL) and
+ * tears them down. Untagged resources are never seen, let alone touched.
+ */
+export const sweepOrphans = (deps: Deps) => {
+  const bucket = required(deps.config, 'logBucket');
+  const stateMachineArn = required(deps.config, 'stateMachineArn');
+  return async (raw: unknown): Promise<SweepReport> => {
+    const input = parseOrThrow(inputSchema, raw ?? {}, 'sweeper input');
+    const dryRun = input.dryRun ?? deps.config.sweepDryRun;
+    const resources = await findManagedResources(deps.clients.ec2);
+    const byIncident = new Map<string, { count: number; sourceInstanceId?: string }>();
+    for (const r of resources) {
+      if (!r.incidentId) continue;
+      const entry = byIncident.get(r.incidentId) ?? { count: 0 };
+      entry.count++;
+      entry.sourceInstanceId ??= r.sourceInstanceId;
+      byIncident.set(r.incidentId, entry);
+    }
+    const facts: IncidentFacts[] = [];
+    for (const [incidentId, entry] of byIncident) {
+      facts.push({ incidentId, resourceCount: entry.count, ...(await describe(deps, executionArnFor(stateMachineArn, incidentId))) });
+    }
+    const decisions: SweepReport['decisions'] = planSweep(facts, deps.now(), input.ttlHours ?? deps.config.sweepTtlHours);
+    for (const decision of decisions) {
+      deps.logger.info('sweep decision', { ...decision, dryRun });
+      if (decision.action !== 'delete' || dryRun) continue;
+      const result = await tearDownIncident(deps.clients, bucket, { incidentId: decision.incidentId, instanceId: byIncident.get(decision.incidentId)?.sourceInstanceId }, deps.now);
+      Object.assign(decision, { teardown: { complete: result.complete, deleted: result.deleted, remaining: result.remaining } });
+    }
+    return { dryRun, decisions };
+  };
+};
+
+async function describe(deps: Deps, executionArn: string): Promise<{ executionStatus?: string; executionStartedAt?: Date }> {
+  try {
+    const out = await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return { executionStatus: out.status, executionStartedAt: out.startDate };
+  } catch (error) {
+    if (isAwsError(error, 'ExecutionDoesNotExist')) return {};
+    throw translateAwsError(error, 'DescribeExecution');
+  }
+}
+
+export const handler = lambdaHandler(sweepOrphans);
