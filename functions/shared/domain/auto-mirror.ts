@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { mirroringSupport } from './instance-types';
+import { chooseSessionNumber, type ExistingSession } from './target';
+
+/** One instance a launch event (or a state change) tells us about. */
+export interface LaunchedInstance {
+  instanceId: string;
+  instanceType?: string;
+  vpcId?: string;
+  subnetId?: string;
+  state?: string;
+  tags: Record<string, string>;
+  networkInterfaces: Array<{ networkInterfaceId: string; deviceIndex: number; interfaceType: string }>;
+}
+
+const item = z
+  .object({
+    instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/),
+    instanceType: z.string().max(64).optional(),
+    vpcId: z.string().max(64).optional(),
+    subnetId: z.string().max(64).optional(),
+    instanceState: z.object({ name: z.string().max(32) }).loose().optional(),
+    tagSet: z.object({ items: z.array(z.object({ key: z.string().max(128), value: z.string().max(256).optional() })).max(50) }).loose().optional(),
+    networkInterfaceSet: z
+      .object({
+        items: z
+          .array(
+            z
+              .object({
+                networkInterfaceId: z.string().regex(/^eni-[0-9a-f]{8,17}$/),
+                interfaceType: z.string().max(64).optional(),
+                attachment: z.object({ deviceIndex: z.number().int().min(0).max(64).optional() }).loose().optional(),
+              })
+              .loose(),
+          )
+          .max(64),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+const runInstancesSchema = z.object({
+  source: z.literal('aws.ec2'),
+  'detail-type': z.literal('AWS API Call via CloudTrail'),
+  detail: z
+    .object({
+      eventName: z.literal('RunInstances'),
+      errorCode: z.string().optional(),
+      responseElements: z.object({ instancesSet: z.object({ items: z.array(item).max(1000) }).loose() }).loose().nullish(),
+    })
+    .loose(),
+});
+
+const stateChangeSchema = z.object({
+  source: z.literal('aws.ec2'),
+  'detail-type': z.literal('EC2 Instance State-change Notification'),
+  detail: z.object({ 'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/), state: z.string().max(32) }).loose(),
+});
+
+export type LaunchEvent =
+  | { kind: 'launch'; instances: LaunchedInstance[] }
+  | { kind: 'state-change'; instanceId: string; state: string }
+  | { kind: 'failed-call'; errorCode: string };
+
+/** Reads a CloudTrail RunInstances event or an EC2 state-change notification; anything else is an error naming what was wrong. */
+export function parseLaunchEvent(event: unknown): LaunchEvent {
+  const stateChange = stateChangeSchema.safeParse(event);
+  if (stateChange.success) return { kind: 'state-change', instanceId: stateChange.data.detail['instance-id'], state: stateChange.data.detail.state };
+  const parsed = runInstancesSchema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(`not a RunInstances CloudTrail event or an EC2 state-change notification: ${problems}`);
+  }
+  const { detail } = parsed.data;
+  if (detail.errorCode) return { kind: 'failed-call', errorCode: detail.errorCode };
+  const items = detail.responseElements?.instancesSet.items ?? [];
+  return {
+    kind: 'launch',
+    instances: items.map((i) => ({
+      instanceId: i.instanceId,
+      instanceType: i.instanceType,
+      vpcId: i.vpcId,
+      subnetId: i.subnetId,
+      state: i.instanceState?.name,
+      tags: Object.fromEntries((i.tagSet?.items ?? []).map((t) => [t.key, t.value ?? ''])),
+      networkInterfaces: (i.networkInterfaceSet?.items ?? []).map((n) => ({
+        networkInterfaceId: n.networkInterfaceId,
+        deviceIndex: n.attachment?.deviceIndex ?? 0,
+        interfaceType: n.interfaceType ?? 'interface',
+      })),
+    })),
+  };
+}
+
+export interface MirrorScope {
+  vpcIds: string[];
+  subnetIds: string[];
+  /** Tags that opt an instance in, `key=value` or `key` (any value). */
+  optInTags: string[];
+  /** Tags that opt an instance out; opt-out always wins. */
+  optOutTags: string[];
+  /** How opt-in tags combine with the VPC/subnet lists: `and` = both must match, `or` = either. */
+  combine: 'and' | 'or';
+  eniMode: 'primary' | 'all';
+}
+
+function hasTag(tags: Record<string, string>, spec: string): boolean {
+  const [key, value] = spec.split('=', 2) as [string, string | undefined];
+  return key in tags && (value === undefined || tags[key] === value);
+}
+
+/**
+ * Is this instance in scope? Opt-out tags win over everything. Then the location test (VPC and
+ * subnet allow lists; an empty list allows all) and the tag test (any opt-in tag; no opt-in tags
+ * configured means no tag is needed) are combined with AND or OR.
+ */
+export function scopeDecision(instance: LaunchedInstance, scope: MirrorScope): { inScope: boolean; reason: string } {
+  const optOut = scope.optOutTags.find((t) => hasTag(instance.tags, t));
+  if (optOut) return { inScope: false, reason: `opted out by tag ${optOut}` };
+  const vpcOk = scope.vpcIds.length === 0 || (!!instance.vpcId && scope.vpcIds.includes(instance.vpcId));
+  const subnetOk = scope.subnetIds.length === 0 || (!!instance.subnetId && scope.subnetIds.includes(instance.subnetId));
+  const locationOk = vpcOk && subnetOk;
+  const hasLists = scope.vpcIds.length > 0 || scope.subnetIds.length > 0;
+  const tagOk = scope.optInTags.some((t) => hasTag(instance.tags, t));
+  const hasOptIn = scope.optInTags.length > 0;
+  let inScope: boolean;
+  if (scope.combine === 'and') inScope = locationOk && (!hasOptIn || tagOk);
+  else inScope = (hasLists && locationOk) || (hasOptIn && tagOk) || (!hasLists && !hasOptIn);
+  if (inScope) return { inScope, reason: 'in scope' };
+  const why = [!vpcOk && `VPC ${instance.vpcId ?? '?'} not allowed`, !subnetOk && `subnet ${instance.subnetId ?? '?'} not allowed`, hasOptIn && !tagOk && `no opt-in tag (${scope.optInTags.join(', ')})`]
+    .filter(Boolean)
+    .join('; ');
+  return { inScope, reason: why || 'out of scope' };
+}
+
+export type EniOutcome = 'create' | 'already-mirrored' | 'unsupported-type' | 'quota-full' | 'not-mirrorable' | 'out-of-scope';
+
+export interface EniDecision {
+  networkInterfaceId: string;
+  outcome: EniOutcome;
+  sessionNumber?: number;
+  reason: string;
+}
+
+/** What to do with each ENI of an in-scope instance, given the sessions already on them. */
+export function decideEnis(
+  instance: LaunchedInstance,
+  scope: MirrorScope,
+  fleetTargetId: string,
+  existing: Array<ExistingSession & { targetId?: string }>,
+  mirrorTargetEnis: ReadonlySet<string>,
+): EniDecision[] {
+  const support = instance.instanceType ? mirroringSupport(instance.instanceType) : { supported: true, reason: 'type unknown; AWS will decide' };
+  const enis = [...instance.networkInterfaces].sort((a, b) => a.deviceIndex - b.deviceIndex).filter((e) => scope.eniMode === 'all' || e.deviceIndex === 0);
+  return enis.map((eni) => {
+    const id = eni.networkInterfaceId;
+    if (!support.supported) return { networkInterfaceId: id, outcome: 'unsupported-type', reason: support.reason };
+    if (eni.interfaceType !== 'interface') return { networkInterfaceId: id, outcome: 'not-mirrorable', reason: `interface type ${eni.interfaceType}` };
+    if (mirrorTargetEnis.has(id)) return { networkInterfaceId: id, outcome: 'not-mirrorable', reason: 'the ENI is a mirror target' };
+    const sessions = existing.filter((s) => s.networkInterfaceId === id);
+    const ours = sessions.find((s) => s.targetId === fleetTargetId);
+    if (ours) return { networkInterfaceId: id, outcome: 'already-mirrored', reason: `session ${ours.sessionId} already sends it to the fleet` };
+    const choice = chooseSessionNumber(sessions);
+    if (!choice.ok) return { networkInterfaceId: id, outcome: choice.reason === 'quota-full' ? 'quota-full' : 'not-mirrorable', reason: choice.detail };
+    return { networkInterfaceId: id, outcome: 'create', sessionNumber: choice.sessionNumber, reason: choice.warnings.join('; ') || 'mirroring to the fleet' };
+  });
+}
+
+/** One CloudWatch Embedded Metric Format line: the metric is extracted from the log, no PutMetricData call. */
+export function emfLine(namespace: string, outcome: string, count: number, timestamp: Date): string {
+  return JSON.stringify({
+    _aws: { Timestamp: timestamp.getTime(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['Outcome']], Metrics: [{ Name: 'EnisProcessed', Unit: 'Count' }] }] },
+    Outcome: outcome,
+    EnisProcessed: count,
+  });
+}
