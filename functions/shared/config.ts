@@ -23,6 +23,16 @@ const schema = z.object({
   ATHENA_DATABASE: z.string().min(1).optional(),
   SWEEP_TTL_HOURS: z.coerce.number().positive().max(720).default(30),
   SWEEP_DRY_RUN: bool.default(false),
+  FLEET_TARGET_ID: z.string().regex(/^tmt-[0-9a-f]{8,17}$/, 'must be a traffic mirror target id').optional(),
+  FLEET_FILTER_ID: z.string().regex(/^tmf-[0-9a-f]{8,17}$/, 'must be a traffic mirror filter id').optional(),
+  FLEET_VNI: z.coerce.number().int().min(0).max(16777215).optional(),
+  MIRROR_VPC_IDS: csv.optional(),
+  MIRROR_SUBNET_IDS: csv.optional(),
+  MIRROR_OPT_IN_TAGS: csv.optional(),
+  MIRROR_OPT_OUT_TAGS: csv.optional(),
+  MIRROR_SCOPE_COMBINE: z.enum(['and', 'or']).default('and'),
+  MIRROR_ENI_MODE: z.enum(['all', 'primary']).default('all'),
+  STOPPED_INSTANCE_POLICY: z.enum(['keep', 'delete']).default('delete'),
 });
 
 export interface Config {
@@ -40,6 +50,11 @@ export interface Config {
   athenaDatabase?: string;
   sweepTtlHours: number;
   sweepDryRun: boolean;
+  fleetTargetId?: string;
+  fleetFilterId?: string;
+  fleetVni?: number;
+  mirrorScope: { vpcIds: string[]; subnetIds: string[]; optInTags: string[]; optOutTags: string[]; combine: 'and' | 'or'; eniMode: 'all' | 'primary' };
+  stoppedInstancePolicy: 'keep' | 'delete';
 }
 
 const ENV_NAMES: Record<keyof Config, string> = {
@@ -57,6 +72,11 @@ const ENV_NAMES: Record<keyof Config, string> = {
   athenaDatabase: 'ATHENA_DATABASE',
   sweepTtlHours: 'SWEEP_TTL_HOURS',
   sweepDryRun: 'SWEEP_DRY_RUN',
+  fleetTargetId: 'FLEET_TARGET_ID',
+  fleetFilterId: 'FLEET_FILTER_ID',
+  fleetVni: 'FLEET_VNI',
+  mirrorScope: 'MIRROR_VPC_IDS',
+  stoppedInstancePolicy: 'STOPPED_INSTANCE_POLICY',
 };
 
 /** Parsed once per cold start; a bad value fails loudly with the variable's name. */
@@ -83,6 +103,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     athenaDatabase: e.ATHENA_DATABASE,
     sweepTtlHours: e.SWEEP_TTL_HOURS,
     sweepDryRun: e.SWEEP_DRY_RUN,
+    fleetTargetId: e.FLEET_TARGET_ID,
+    fleetFilterId: e.FLEET_FILTER_ID,
+    fleetVni: e.FLEET_VNI,
+    mirrorScope: {
+      vpcIds: e.MIRROR_VPC_IDS ?? [],
+      subnetIds: e.MIRROR_SUBNET_IDS ?? [],
+      optInTags: e.MIRROR_OPT_IN_TAGS ?? [],
+      optOutTags: e.MIRROR_OPT_OUT_TAGS ?? ['mirrorhunt:mirror=false'],
+      combine: e.MIRROR_SCOPE_COMBINE,
+      eniMode: e.MIRROR_ENI_MODE,
+    },
+    stoppedInstancePolicy: e.STOPPED_INSTANCE_POLICY,
   };
 }
 

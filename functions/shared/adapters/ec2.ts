@@ -165,6 +165,7 @@ export async function existingSessions(ec2: EC2Client, networkInterfaceIds: stri
       sessionId: s.TrafficMirrorSessionId ?? '',
       networkInterfaceId: s.NetworkInterfaceId ?? '',
       sessionNumber: s.SessionNumber ?? 0,
+      targetId: s.TrafficMirrorTargetId,
       ingressRules: rulesByFilter.get(s.TrafficMirrorFilterId ?? '')?.ingress ?? [],
       egressRules: rulesByFilter.get(s.TrafficMirrorFilterId ?? '')?.egress ?? [],
     }));

@@ -148,7 +148,7 @@ export function decideEnis(
   instance: LaunchedInstance,
   scope: MirrorScope,
   fleetTargetId: string,
-  existing: Array<ExistingSession & { targetId?: string }>,
+  existing: ExistingSession[],
   mirrorTargetEnis: ReadonlySet<string>,
 ): EniDecision[] {
   const support = instance.instanceType ? mirroringSupport(instance.instanceType) : { supported: true, reason: 'type unknown; AWS will decide' };

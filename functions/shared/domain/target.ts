@@ -41,6 +41,7 @@ export interface ExistingSession {
   sessionId: string;
   networkInterfaceId: string;
   sessionNumber: number;
+  targetId?: string;
   ingressRules: FilterRuleView[];
   egressRules: FilterRuleView[];
 }

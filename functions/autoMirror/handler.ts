@@ -1,0 +1,155 @@
+import { DeleteTrafficMirrorSessionCommand } from '@aws-sdk/client-ec2';
+import { required } from '../shared/config';
+import { createMirrorSession, describeInstance, existingSessions, mirrorTargetNetworkInterfaces } from '../shared/adapters/ec2';
+import { isAwsError, translateAwsError } from '../shared/adapters/aws-errors';
+import { decideEnis, emfLine, parseLaunchEvent, scopeDecision, type LaunchedInstance } from '../shared/domain/auto-mirror';
+import { clientToken } from '../shared/domain/ids';
+import type { InstanceView } from '../shared/domain/target';
+import { MirrorSessionError, TargetNotFoundError } from '../shared/errors';
+import { TAG_MANAGED, TAG_ROLE } from '../shared/tags';
+import { withBackoff, type BackoffOptions } from '../shared/workflows/backoff';
+import { lambdaHandler, type Deps } from '../shared/runtime';
+
+export type AutoMirrorOutcome = 'created' | 'already-mirrored' | 'unsupported-type' | 'quota-full' | 'out-of-scope' | 'not-mirrorable' | 'deleted' | 'failed';
+
+export interface AutoMirrorResult {
+  event: 'launch' | 'state-change' | 'failed-call' | 'rejected';
+  decisions: Array<{ instanceId: string; networkInterfaceId?: string; outcome: AutoMirrorOutcome; reason: string; sessionId?: string }>;
+}
+
+function fromView(view: InstanceView): LaunchedInstance {
+  return {
+    instanceId: view.instanceId,
+    instanceType: view.instanceType,
+    vpcId: view.vpcId,
+    subnetId: view.subnetId,
+    state: view.state,
+    tags: view.tags,
+    networkInterfaces: view.networkInterfaces.map((n) => ({ networkInterfaceId: n.networkInterfaceId, deviceIndex: n.deviceIndex, interfaceType: n.interfaceType })),
+  };
+}
+
+/**
+ * Mirrors new instances onto the standing sensor fleet. Idempotent: the session's ClientToken is
+ * derived from the ENI and the fleet target, so a replayed event or a concurrent invocation gets
+ * the same session back from EC2 instead of a second one; and an ENI already mirrored to the
+ * fleet is left alone. Every decision is logged as JSON and counted as an EMF metric.
+ */
+export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metrics?: (line: string) => void } = {}) => {
+  // EMF lines must reach the log unprefixed, so they bypass console.log.
+  const metrics = options.metrics ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const targetId = required(deps.config, 'fleetTargetId');
+  const filterId = required(deps.config, 'fleetFilterId');
+  const backoff = options.backoff ?? { retries: 8, baseMs: 200, maxMs: 20_000 };
+  const scope = deps.config.mirrorScope;
+  return async (event: unknown): Promise<AutoMirrorResult> => {
+    let parsed;
+    try {
+      parsed = parseLaunchEvent(event);
+    } catch (error) {
+      deps.logger.error('rejected event', { reason: (error as Error).message });
+      return { event: 'rejected', decisions: [] };
+    }
+    if (parsed.kind === 'failed-call') {
+      deps.logger.info('RunInstances failed; nothing launched', { errorCode: parsed.errorCode });
+      return { event: 'failed-call', decisions: [] };
+    }
+    const ec2 = deps.clients.ec2;
+    const result: AutoMirrorResult = { event: parsed.kind, decisions: [] };
+    let instances: LaunchedInstance[];
+    if (parsed.kind === 'launch') {
+      instances = parsed.instances;
+    } else {
+      let view: InstanceView;
+      try {
+        view = await withBackoff(() => describeInstance(ec2, parsed.instanceId), backoff);
+      } catch (error) {
+        if (!(error instanceof TargetNotFoundError)) throw error;
+        return result;
+      }
+      if (parsed.state === 'stopped' && deps.config.stoppedInstancePolicy === 'delete') {
+        // Sessions bill while the instance is stopped; ours are re-created when it runs again.
+        const sessions = await withBackoff(() => existingSessions(ec2, view.networkInterfaces.map((n) => n.networkInterfaceId)), backoff);
+        for (const s of sessions.filter((x) => x.targetId === targetId)) {
+          try {
+            await withBackoff(async () => {
+              try {
+                await ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: s.sessionId }));
+              } catch (error) {
+                if (isAwsError(error, 'InvalidTrafficMirrorSessionId.NotFound')) return;
+                throw translateAwsError(error, 'DeleteTrafficMirrorSession');
+              }
+            }, backoff);
+            result.decisions.push({ instanceId: view.instanceId, networkInterfaceId: s.networkInterfaceId, outcome: 'deleted', reason: 'instance stopped', sessionId: s.sessionId });
+          } catch (error) {
+            result.decisions.push({ instanceId: view.instanceId, networkInterfaceId: s.networkInterfaceId, outcome: 'failed', reason: (error as Error).message });
+          }
+        }
+        return emit(deps, result, metrics);
+      }
+      if (parsed.state !== 'running') return result;
+      instances = [fromView(view)];
+    }
+
+    for (const instance of instances) {
+      // Our own sensors are never mirrored onto themselves.
+      if (instance.tags[TAG_MANAGED] === 'true' && instance.tags[TAG_ROLE]) continue;
+      const inScope = scopeDecision(instance, scope);
+      if (!inScope.inScope) {
+        result.decisions.push({ instanceId: instance.instanceId, outcome: 'out-of-scope', reason: inScope.reason });
+        continue;
+      }
+      const eniIds = instance.networkInterfaces.map((n) => n.networkInterfaceId);
+      try {
+        const [sessions, targets] = await Promise.all([
+          withBackoff(() => existingSessions(ec2, eniIds), backoff),
+          withBackoff(() => mirrorTargetNetworkInterfaces(ec2, eniIds), backoff),
+        ]);
+        for (const decision of decideEnis(instance, scope, targetId, sessions, targets)) {
+          if (decision.outcome !== 'create') {
+            result.decisions.push({ instanceId: instance.instanceId, networkInterfaceId: decision.networkInterfaceId, outcome: decision.outcome, reason: decision.reason });
+            continue;
+          }
+          try {
+            const sessionId = await withBackoff(
+              () =>
+                createMirrorSession(ec2, {
+                  networkInterfaceId: decision.networkInterfaceId,
+                  targetId,
+                  filterId,
+                  sessionNumber: decision.sessionNumber ?? 1,
+                  vni: deps.config.fleetVni ?? 0,
+                  clientToken: clientToken('fleet', decision.networkInterfaceId, targetId),
+                  tags: [
+                    { Key: TAG_MANAGED, Value: 'true' },
+                    { Key: TAG_ROLE, Value: 'fleet-session' },
+                    { Key: 'mirrorhunt:source-instance', Value: instance.instanceId },
+                  ],
+                }),
+              backoff,
+            );
+            result.decisions.push({ instanceId: instance.instanceId, networkInterfaceId: decision.networkInterfaceId, outcome: 'created', reason: decision.reason, sessionId });
+          } catch (error) {
+            const outcome: AutoMirrorOutcome = error instanceof MirrorSessionError && /SessionsPerInterfaceLimitExceeded/.test(error.message) ? 'quota-full' : 'failed';
+            result.decisions.push({ instanceId: instance.instanceId, networkInterfaceId: decision.networkInterfaceId, outcome, reason: (error as Error).message });
+          }
+        }
+      } catch (error) {
+        result.decisions.push({ instanceId: instance.instanceId, outcome: 'failed', reason: (error as Error).message });
+      }
+    }
+    return emit(deps, result, metrics);
+  };
+};
+
+function emit(deps: Deps, result: AutoMirrorResult, metrics: (line: string) => void): AutoMirrorResult {
+  const counts = new Map<string, number>();
+  for (const d of result.decisions) {
+    deps.logger.info('auto-mirror decision', { ...d });
+    counts.set(d.outcome, (counts.get(d.outcome) ?? 0) + 1);
+  }
+  for (const [outcome, count] of counts) metrics(emfLine('mirrorhunt', outcome, count, deps.now()));
+  return result;
+}
+
+export const handler = lambdaHandler((deps) => autoMirror(deps));
