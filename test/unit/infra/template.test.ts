@@ -1,0 +1,156 @@
+import findingTypes from '../../../functions/shared/domain/data/finding-types.json';
+import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
+import { SpecChecker } from './spec-check';
+
+/** Functions serverless.yml deploys; each has functions/<key>/handler.ts and its own role. */
+const FUNCTIONS = [
+  'startInvestigation',
+  'resolveTarget',
+  'claimInstance',
+  'launchSensor',
+  'checkSensor',
+  'startMirroring',
+  'stopMirroring',
+  'tearDown',
+  'runHunts',
+  'writeReport',
+  'cleanUpExecution',
+  'sweepOrphans',
+];
+const logicalId = (key: string) => key[0]!.toUpperCase() + key.slice(1);
+
+let template: CfnTemplate;
+beforeAll(async () => {
+  template = await packagedTemplate();
+});
+
+function findingRule() {
+  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => {
+    const pattern = r.Properties?.EventPattern as { source?: string[] } | undefined;
+    return pattern?.source?.includes('aws.guardduty');
+  });
+  expect(rules).toHaveLength(1);
+  return rules[0]![1];
+}
+
+describe('packaged CloudFormation template', () => {
+  it('passes the resource schema check (types exist, required properties present, no unknown properties, references resolve)', async () => {
+    // Prepare
+    const checker = await SpecChecker.load();
+
+    // Act
+    const problems = checker.check(template);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('routes GuardDuty EC2 instance findings at or above the severity floor to startInvestigation', () => {
+    // Act
+    const rule = findingRule();
+    const pattern = rule.Properties!.EventPattern as Record<string, unknown>;
+
+    // Assess
+    expect(pattern).toMatchObject({
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Finding'],
+      detail: { resource: { resourceType: ['Instance'] }, severity: [{ numeric: ['>=', findingTypes.minSeverity] }] },
+    });
+    const targets = rule.Properties!.Targets as Array<{ Arn: unknown }>;
+    expect(targets.map((t) => t.Arn)).toEqual([{ 'Fn::GetAtt': ['StartInvestigationLambdaFunction', 'Arn'] }]);
+  });
+
+  it('lists every finding type of the data file in the rule, prefix entries as wildcards', () => {
+    // Act
+    const types = (findingRule().Properties!.EventPattern as { detail: { type: unknown[] } }).detail.type;
+
+    // Assess
+    const expected = findingTypes.types.map((t) => (t.endsWith('*') ? { wildcard: t } : t));
+    expect(types).toEqual(expected);
+  });
+
+  it('declares the investigate state machine with its own role and error-only logging without execution data', () => {
+    // Act
+    const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+
+    // Assess
+    expect(machines).toHaveLength(1);
+    const [, machine] = machines[0]!;
+    expect(machine.Properties!.StateMachineName).toBe('mirrorhunt-dev-investigate');
+    expect(machine.Properties!.RoleArn).toEqual({ 'Fn::GetAtt': ['InvestigateStateMachineRole', 'Arn'] });
+    expect(machine.Properties!.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+  });
+
+  it('gives the state machine ARN to functions by name, not by Ref, so no dependency cycle forms', () => {
+    // Act
+    const arns = ['StartInvestigation', 'ClaimInstance', 'SweepOrphans'].map(
+      (id) => (template.Resources[`${id}LambdaFunction`]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN,
+    );
+
+    // Assess
+    for (const arn of arns) {
+      expect(arn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:mirrorhunt-dev-investigate' });
+    }
+  });
+
+  it('deploys every function on nodejs24.x arm64 with its own role and a retained log group', () => {
+    for (const key of FUNCTIONS) {
+      // Act
+      const fn = template.Resources[`${logicalId(key)}LambdaFunction`];
+      const logGroup = template.Resources[`${logicalId(key)}LogGroup`];
+
+      // Assess
+      expect(fn?.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: `functions/${key}/handler.handler`,
+        Role: { 'Fn::GetAtt': [`${logicalId(key)}Role`, 'Arn'] },
+      });
+      expect(logGroup?.Properties?.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('has exactly one Lambda role per function and no shared default role', () => {
+    // Act
+    const lambdaRoles = resourcesOfType(template, 'AWS::IAM::Role')
+      .filter(([, r]) => JSON.stringify(r.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'))
+      .map(([id]) => id)
+      .sort();
+
+    // Assess
+    expect(lambdaRoles).toEqual(FUNCTIONS.map((k) => `${logicalId(k)}Role`).sort());
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('sets only the environment each function uses', () => {
+    // Act
+    const env = (key: string) => Object.keys((template.Resources[`${logicalId(key)}LambdaFunction`]!.Properties!.Environment as { Variables: object }).Variables).sort();
+
+    // Assess
+    const common = ['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
+    expect(env('startInvestigation')).toEqual([...common, 'ALLOW_SAMPLE_FINDINGS', 'FINDING_TYPES', 'MIN_SEVERITY', 'STATE_MACHINE_ARN'].sort());
+    expect(env('launchSensor')).toEqual([...common, 'LOG_BUCKET', 'SENSOR_AMI_PARAMETER', 'SENSOR_INSTANCE_PROFILE_ARN', 'SENSOR_INSTANCE_TYPE'].sort());
+    expect(env('runHunts')).toEqual([...common, 'ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'LOG_BUCKET'].sort());
+    expect(env('writeReport')).toEqual([...common, 'LOG_BUCKET'].sort());
+  });
+
+  it('sends startInvestigation invocations that keep failing to a dead-letter queue watched by an alarm', () => {
+    // Act
+    const invokeConfig = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
+      ([, r]) => JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: 'StartInvestigationLambdaFunction' }),
+    );
+    const alarm = template.Resources.StartInvestigationDeadLetterAlarm;
+
+    // Assess
+    expect(invokeConfig?.[1].Properties!.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['StartInvestigationDeadLetterQueue', 'Arn'] } } });
+    expect(alarm?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('publishes the sensor AMI id as an SSM parameter with a placeholder default', () => {
+    expect(template.Resources.SensorAmiParameter?.Properties).toMatchObject({ Name: '/mirrorhunt/dev/sensor-ami-id', Type: 'String', Value: 'ami-00000000000000000' });
+  });
+
+  it('encrypts the notify topic with the AWS managed SNS key', () => {
+    expect(template.Resources.NotifyTopic?.Properties?.KmsMasterKeyId).toBe('alias/aws/sns');
+  });
+});
