@@ -1,0 +1,206 @@
+/**
+ * Beacon scoring after RITA v5's published formulas (activecm/rita, the open-source sibling of
+ * AI-Hunter): a statistical score for the intervals between connections and for their sizes, a
+ * histogram score for how evenly connections spread over the window, and a duration score for
+ * how much of the window they cover; equal weights. Re-implemented from the formulas in
+ * `hunting.md`, not from RITA's code. Pure: every input, including the window, is passed in.
+ */
+
+export interface BeaconWindow {
+  /** Epoch seconds, inclusive. */
+  from: number;
+  /** Epoch seconds, exclusive. */
+  to: number;
+}
+
+export interface BeaconScore {
+  score: number;
+  timestampScore: number;
+  sizeScore: number;
+  histogramScore: number;
+  durationScore: number;
+  connections: number;
+  uniqueTimestamps: number;
+  medianIntervalSeconds: number;
+  medianBytes: number;
+}
+
+/** RITA only scores pairs with at least this many distinct seconds... */
+export const MIN_UNIQUE_TIMESTAMPS = 4;
+/** ...and fewer connections than this in a day; above it the pair is a strobe, not a beacon. */
+export const STROBE_CONNECTIONS_PER_DAY = 86_400;
+
+const HISTOGRAM_BINS = 24;
+const BIMODAL_MIN_BINS = 11;
+const DURATION_MIN_HOURS = 6;
+const CONSECUTIVE_HOURS_FOR_FULL_SCORE = 12;
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+function median(sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const mid = Math.floor(n / 2);
+  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Q1/Q3 are the medians of the lower and upper halves, leaving out the middle value when n is odd. */
+export function quartiles(values: readonly number[]): { q1: number; q2: number; q3: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return {
+    q1: median(sorted.slice(0, half)),
+    q2: median(sorted),
+    q3: median(sorted.slice(sorted.length - half)),
+  };
+}
+
+export function bowleySkew(values: readonly number[]): number {
+  const { q1, q2, q3 } = quartiles(values);
+  // Small spreads make the ratio meaningless (and ±1 on jitter of a second), so RITA forces 0.
+  if (q3 - q1 < 10 || q2 === q1 || q2 === q3) return 0;
+  return (q1 + q3 - 2 * q2) / (q3 - q1);
+}
+
+export function medianAbsoluteDeviation(values: readonly number[]): { median: number; mad: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const m = median(sorted);
+  const deviations = sorted.map((v) => Math.abs(v - m)).sort((a, b) => a - b);
+  return { median: m, mad: median(deviations) };
+}
+
+/** `round(((1 − |bowley|) + madScore) / 2, 3)`; `defaultMadScore` applies when the median is below 1. */
+export function seriesScore(values: readonly number[], defaultMadScore: number): number {
+  const { median: m, mad } = medianAbsoluteDeviation(values);
+  const madScore = m >= 1 ? Math.max(0, (m - mad) / m) : defaultMadScore;
+  return round3((1 - Math.abs(bowleySkew(values)) + madScore) / 2);
+}
+
+/** Intervals between whole-second timestamps, zeros dropped (several connections in one second are one beat). */
+export function intervalsOf(timestamps: readonly number[]): number[] {
+  const sorted = timestamps.map((t) => Math.floor(t)).sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let i = 1; i < sorted.length; i += 1) {
+    const d = (sorted[i] as number) - (sorted[i - 1] as number);
+    if (d > 0) out.push(d);
+  }
+  return out;
+}
+
+export function timestampScore(timestamps: readonly number[]): number {
+  const intervals = intervalsOf(timestamps);
+  return intervals.length >= 3 ? seriesScore(intervals, 1) : 0;
+}
+
+export function sizeScore(sizes: readonly number[]): number {
+  return sizes.length >= 3 ? seriesScore(sizes, 0) : 0;
+}
+
+function binCounts(timestamps: readonly number[], window: BeaconWindow, bins: number): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  const width = (window.to - window.from) / bins;
+  if (width <= 0) return counts;
+  for (const t of timestamps) {
+    if (t < window.from || t >= window.to) continue;
+    const i = Math.min(bins - 1, Math.floor((t - window.from) / width));
+    counts[i] = (counts[i] as number) + 1;
+  }
+  return counts;
+}
+
+/** max(1 − coefficient of variation of 24 bin counts, fit of a two-height ("bimodal") bar chart). */
+export function histogramScore(timestamps: readonly number[], window: BeaconWindow): number {
+  const counts = binCounts(timestamps, window, HISTOGRAM_BINS);
+  const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
+  if (mean === 0) return 0;
+  const sd = Math.sqrt(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / counts.length);
+  const cv = sd / mean;
+  const cvScore = cv > 1 ? 0 : 1 - cv;
+
+  let bimodal = 0;
+  const nonEmpty = counts.filter((c) => c > 0);
+  if (nonEmpty.length >= BIMODAL_MIN_BINS) {
+    const bucketWidth = Math.max(1, Math.ceil(0.05 * Math.max(...nonEmpty)));
+    const buckets = new Map<number, number>();
+    for (const c of nonEmpty) {
+      const b = Math.floor(c / bucketWidth);
+      buckets.set(b, (buckets.get(b) ?? 0) + 1);
+    }
+    const top = [...buckets.values()].sort((a, b) => b - a);
+    bimodal = ((top[0] ?? 0) + (top[1] ?? 0)) / nonEmpty.length;
+  }
+  return round3(Math.max(cvScore, bimodal));
+}
+
+/** How much of the window the pair spans, or its longest run of active hours against 12; needs 6 active hours. */
+export function durationScore(timestamps: readonly number[], window: BeaconWindow): number {
+  const hours = Math.max(1, Math.ceil((window.to - window.from) / 3600));
+  const active = new Array<boolean>(hours).fill(false);
+  for (const t of timestamps) {
+    if (t < window.from || t >= window.to) continue;
+    active[Math.min(hours - 1, Math.floor((t - window.from) / 3600))] = true;
+  }
+  if (active.filter(Boolean).length < DURATION_MIN_HOURS) return 0;
+  const first = active.indexOf(true);
+  const last = active.lastIndexOf(true);
+  const coverage = (last - first + 1) / hours;
+  let run = 0;
+  let longest = 0;
+  for (const a of active) {
+    run = a ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return round3(Math.min(1, Math.max(coverage, longest / CONSECUTIVE_HOURS_FOR_FULL_SCORE)));
+}
+
+/**
+ * RITA's analysis window: the 24 whole hours before the hour of the newest connection, plus
+ * that hour. Narrowed further to the hunt's own window when one is given.
+ */
+export function ritaWindow(newestTs: number, bounds?: BeaconWindow): BeaconWindow {
+  const hourStart = Math.floor(newestTs / 3600) * 3600;
+  const from = hourStart - 24 * 3600;
+  const to = Math.floor(newestTs) + 1;
+  return bounds ? { from: Math.max(from, bounds.from), to: Math.min(to, bounds.to) } : { from, to };
+}
+
+/** Scores one pair. `timestamps` and `sizes` are per connection; both are cut to the window first. */
+export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow }): BeaconScore | undefined {
+  const { window } = input;
+  const ts: number[] = [];
+  const sizes: number[] = [];
+  input.timestamps.forEach((t, i) => {
+    if (t >= window.from && t < window.to) {
+      ts.push(Math.floor(t));
+      const s = input.sizes[i];
+      if (typeof s === 'number' && Number.isFinite(s)) sizes.push(s);
+    }
+  });
+  const unique = new Set(ts).size;
+  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= STROBE_CONNECTIONS_PER_DAY) return undefined;
+  const t = timestampScore(ts);
+  const s = sizeScore(sizes);
+  const d = durationScore(ts, window);
+  const h = histogramScore(ts, window);
+  return {
+    score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * h),
+    timestampScore: t,
+    sizeScore: s,
+    histogramScore: h,
+    durationScore: d,
+    connections: ts.length,
+    uniqueTimestamps: unique,
+    medianIntervalSeconds: medianAbsoluteDeviation(intervalsOf(ts)).median,
+    medianBytes: medianAbsoluteDeviation(sizes).median,
+  };
+}
+
+/** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100. */
+export function beaconSeverity(score: number): 'info' | 'low' | 'medium' | 'high' | 'critical' {
+  const x = score * 100;
+  if (x >= 100) return 'critical';
+  if (x >= 90) return 'high';
+  if (x >= 70) return 'medium';
+  if (x >= 50) return 'low';
+  return 'info';
+}
