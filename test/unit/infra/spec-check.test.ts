@@ -37,6 +37,14 @@ describe('resource schema check', () => {
     ]);
   });
 
+  it('reports an output whose value merges two intrinsic functions', () => {
+    // Prepare
+    const template = { Resources: { A: { Type: 'AWS::SQS::Queue' } }, Outputs: { Arn: { Value: { Ref: 'A', 'Fn::Sub': 'x' } } } };
+
+    // Act / Assess
+    expect(checker.check(template)).toEqual(['Outputs.Arn.Value: must be a string or one intrinsic function, got {"Ref":"A","Fn::Sub":"x"}']);
+  });
+
   it('reports Ref, GetAtt and Sub references to resources or attributes that do not exist', () => {
     // Prepare
     const template = {

@@ -49,6 +49,10 @@ export class SpecChecker {
       }
       this.checkObject(resource.Properties ?? {}, spec.properties as Record<string, PropertySpec>, `${id}.Properties`, problems);
     }
+    for (const [id, output] of Object.entries(template.Outputs ?? {})) {
+      const value = (output as { Value?: unknown }).Value;
+      if (typeof value !== 'string' && !isIntrinsic(value)) problems.push(`Outputs.${id}.Value: must be a string or one intrinsic function, got ${JSON.stringify(value)}`);
+    }
     this.checkReferences(template, problems);
     return problems;
   }
