@@ -1,0 +1,343 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { QueryEngine, SqlParam, SqlValue } from './engine';
+import { beaconSeverity, ritaWindow, scoreBeacon, type BeaconWindow } from './beacon-score';
+
+export interface HuntParams {
+  from: Date;
+  to: Date;
+  /** The watched hosts' addresses; empty means every host in the logs. */
+  hosts: string[];
+  pivotIps: string[];
+  pivotDomains: string[];
+}
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface HuntFinding {
+  severity: Severity;
+  score?: number;
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+export interface HuntOutcome {
+  name: string;
+  title: string;
+  findings: HuntFinding[];
+  rowsReturned: number;
+  elapsedMs: number;
+  bytesScanned?: number;
+  error?: string;
+}
+
+type Row = Record<string, SqlValue>;
+
+interface HuntContext {
+  params: HuntParams;
+  window: BeaconWindow;
+}
+
+interface HuntDefinition {
+  name: string;
+  title: string;
+  description: string;
+  toFindings(rows: Row[], ctx: HuntContext): HuntFinding[];
+}
+
+/** Beacons below RITA's lowest bucket (0.5) are noise in a report. */
+const MIN_BEACON_SCORE = 0.5;
+const MIB = 1024 * 1024;
+
+const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
+const num = (v: SqlValue | undefined): number => {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return 0;
+};
+const iso = (epochSeconds: SqlValue | undefined): string | undefined => {
+  const n = num(epochSeconds);
+  return Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : undefined;
+};
+const numbers = (csv: SqlValue | undefined): number[] => str(csv).split(',').filter((s) => s !== '').map(Number);
+
+function bySeverityThen<T extends HuntFinding>(findings: T[]): T[] {
+  const rank: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+  return findings.sort((a, b) => rank[b.severity] - rank[a.severity] || (b.score ?? 0) - (a.score ?? 0));
+}
+
+function bucket(value: number, thresholds: [number, number, number, number]): Severity {
+  if (value >= thresholds[3]) return 'critical';
+  if (value >= thresholds[2]) return 'high';
+  if (value >= thresholds[1]) return 'medium';
+  if (value >= thresholds[0]) return 'low';
+  return 'info';
+}
+
+function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
+  // RITA scores the last 24 hours of the data; the newest connection among candidates stands in for "now".
+  const newest = Math.max(...rows.map((r) => num(r.last_ts)), 0);
+  const window = ritaWindow(newest, ctx.window);
+  const out: HuntFinding[] = [];
+  for (const r of rows) {
+    const s = scoreBeacon({ timestamps: numbers(r.ts_list), sizes: numbers(r.bytes_list), window });
+    if (!s || s.score < MIN_BEACON_SCORE) continue;
+    const peer = str(r[peerKey]);
+    out.push({
+      severity: beaconSeverity(s.score),
+      score: s.score,
+      summary: `${str(r.src)} → ${peer}: beacon score ${s.score.toFixed(3)}, ${s.connections} connections every ~${s.medianIntervalSeconds}s of ~${s.medianBytes} bytes`,
+      evidence: {
+        src: str(r.src),
+        [peerKey]: peer,
+        ...(peerKey === 'fqdn' ? { dsts: str(r.dsts).split(',').filter(Boolean) } : { ports: str(r.ports).split(',').filter(Boolean).map(Number) }),
+        connections: s.connections,
+        uniqueTimestamps: s.uniqueTimestamps,
+        medianIntervalSeconds: s.medianIntervalSeconds,
+        medianBytes: s.medianBytes,
+        totalBytes: num(r.total_bytes),
+        timestampScore: s.timestampScore,
+        sizeScore: s.sizeScore,
+        histogramScore: s.histogramScore,
+        durationScore: s.durationScore,
+        firstSeen: iso(r.first_ts),
+        lastSeen: iso(r.last_ts),
+      },
+    });
+  }
+  return bySeverityThen(out);
+}
+
+/** Columns passed through as evidence, numbers kept numeric. */
+function evidenceOf(r: Row, omit: string[] = []): Record<string, unknown> {
+  const e: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (omit.includes(k)) continue;
+    if (k === 'first_ts' || k === 'last_ts') e[k === 'first_ts' ? 'firstSeen' : 'lastSeen'] = iso(v);
+    else e[k] = v;
+  }
+  return e;
+}
+
+const HUNTS: HuntDefinition[] = [
+  {
+    name: 'beacon-ip',
+    title: 'Beacons by IP pair',
+    description: 'Regular check-ins from a source to one destination, scored with RITA\'s formulas (intervals, sizes, histogram, duration).',
+    toFindings: (rows, ctx) => beaconFindings(rows, ctx, 'dst'),
+  },
+  {
+    name: 'beacon-fqdn',
+    title: 'Beacons by SNI / HTTP host (also through a proxy)',
+    description: 'Regular check-ins to one server name (TLS SNI or HTTP Host, including CONNECT through a proxy), scored like IP beacons.',
+    toFindings: (rows, ctx) => beaconFindings(rows, ctx, 'fqdn'),
+  },
+  {
+    name: 'long-connections',
+    title: 'Long connections',
+    description: 'Pairs whose connections add up to more than an hour.',
+    toFindings: (rows) =>
+      bySeverityThen(
+        rows.map((r) => ({
+          severity: bucket(num(r.total_duration), [3600, 14400, 28800, 43200]),
+          summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.total_duration) / 3600).toFixed(1)} h connected over ${num(r.connections)} connections`,
+          evidence: evidenceOf(r),
+        })),
+      ),
+  },
+  {
+    name: 'strobe',
+    title: 'Strobes',
+    description: 'Pairs with at least one connection per second on average over the window (RITA: 86,400 a day).',
+    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.connections)} connections`, evidence: evidenceOf(r) })),
+  },
+  {
+    name: 'dns-tunnelling',
+    title: 'DNS tunnelling (many subdomains of one domain)',
+    description: 'Registered domains with at least 100 distinct names queried under them (excluding .arpa and .local).',
+    toFindings: (rows) =>
+      bySeverityThen(
+        rows.map((r) => ({
+          severity: bucket(num(r.subdomains), [100, 500, 800, 1000]),
+          summary: `${str(r.domain)}: ${num(r.subdomains)} distinct names in ${num(r.queries)} queries`,
+          evidence: evidenceOf(r),
+        })),
+      ),
+  },
+  {
+    name: 'dga-nxdomain',
+    title: 'DGA-like NXDOMAIN bursts',
+    description: 'Hosts with many distinct names answered NXDOMAIN, a large share of their lookups.',
+    toFindings: (rows) =>
+      rows.map((r) => ({
+        severity: num(r.nxdomain_names) >= 100 ? 'high' : 'medium',
+        summary: `${str(r.src)}: ${num(r.nxdomain_names)} names did not exist (${Math.round(num(r.nxdomain_ratio) * 100)}% of ${num(r.queries)} lookups)`,
+        evidence: evidenceOf(r),
+      })),
+  },
+  {
+    name: 'port-scan',
+    title: 'Port scans',
+    description: 'A source trying at least 50 ports on one destination.',
+    toFindings: (rows) =>
+      rows.map((r) => ({
+        severity: num(r.distinct_ports) >= 500 ? 'high' : 'medium',
+        summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.distinct_ports)} ports tried, ${num(r.failed_connections)} of ${num(r.connections)} connections failed`,
+        evidence: evidenceOf(r),
+      })),
+  },
+  {
+    name: 'exfiltration',
+    title: 'Exfiltration volume',
+    description: 'Internal hosts sending at least 50 MiB to one external address.',
+    toFindings: (rows) =>
+      bySeverityThen(
+        rows.map((r) => ({
+          severity: bucket(num(r.bytes_out), [50 * MIB, 50 * MIB, 500 * MIB, 5 * 1024 * MIB]),
+          summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.bytes_out) / MIB).toFixed(1)} MiB out, ${(num(r.bytes_in) / MIB).toFixed(1)} MiB in`,
+          evidence: evidenceOf(r),
+        })),
+      ),
+  },
+  {
+    name: 'rare-user-agent',
+    title: 'Rare user agents',
+    description: 'User agents a source uses toward only one destination.',
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.host) || str(r.dst)}: user agent "${str(r.user_agent)}" used for this destination only (${num(r.requests)} requests)`, evidence: evidenceOf(r) })),
+  },
+  {
+    name: 'rare-ja3',
+    title: 'Rare JA3 client fingerprints',
+    description: 'TLS client fingerprints a source uses toward only one destination.',
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: JA3 ${str(r.ja3)} used for this destination only (${num(r.connections)} connections)`, evidence: evidenceOf(r) })),
+  },
+  {
+    name: 'invalid-tls',
+    title: 'Invalid or self-signed TLS certificates',
+    description: 'TLS sessions whose certificate did not validate.',
+    toFindings: (rows) =>
+      rows.map((r) => ({
+        severity: /self.signed/i.test(str(r.validation_status)) ? 'medium' : 'low',
+        summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: certificate "${str(r.validation_status)}" (${num(r.connections)} connections)`,
+        evidence: evidenceOf(r),
+      })),
+  },
+  {
+    name: 'http-no-host',
+    title: 'HTTP without a Host header',
+    description: 'HTTP requests that carry no Host header.',
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}: ${num(r.requests)} requests without Host, e.g. ${str(r.example_uri)}`, evidence: evidenceOf(r) })),
+  },
+  {
+    name: 'pivot-ip',
+    title: "Finding pivot: traffic with the finding's remote IPs",
+    description: 'Every connection between the watched hosts and the remote IPs named by the finding.',
+    toFindings: (rows) =>
+      rows.map((r) => ({
+        severity: 'high' as const,
+        summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}/${str(r.proto)}${str(r.service) ? ` (${str(r.service)})` : ''}: ${num(r.connections)} connections, ${num(r.bytes_out)} bytes out, ${num(r.bytes_in)} bytes in`,
+        evidence: evidenceOf(r),
+      })),
+  },
+  {
+    name: 'pivot-domain',
+    title: "Finding pivot: lookups of and traffic to the finding's domains",
+    description: 'DNS queries, HTTP hosts and TLS server names matching the domains named by the finding.',
+    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
+  },
+];
+
+export function listHunts(): Array<{ name: string; title: string; description: string }> {
+  return HUNTS.map(({ name, title, description }) => ({ name, title, description }));
+}
+
+/** Finds `queries/` beside the code: the repo root in development, beside the bundle in Lambda. */
+export function resolveQueriesDir(start: string = __dirname): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, 'queries', 'beacon-ip.sql'))) return join(dir, 'queries');
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no queries/ folder found above ${start}`);
+    dir = parent;
+  }
+}
+
+export interface QueryFile {
+  sql: string;
+  /** Parameter names in `?` order, from the file's `-- params:` header line. */
+  params: string[];
+  header: Record<string, string>;
+}
+
+export function parseQueryFile(text: string): QueryFile {
+  const header: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^--\s*([a-z]+):\s*(.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) header[m[1]] = m[2].trim();
+  }
+  const params = (header.params ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  return { sql: text, params, header };
+}
+
+export function readQuery(name: string, queriesDir?: string): QueryFile {
+  return parseQueryFile(readFileSync(join(queriesDir ?? resolveQueriesDir(), `${name}.sql`), 'utf8'));
+}
+
+const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
+/** Commas separate list items inside one parameter, so a value holding one cannot be a list item. */
+const csv = (values: string[]): string => values.map((v) => v.trim()).filter((v) => v !== '' && !v.includes(',')).join(',');
+
+/** Every named value a query may ask for; each query picks its own in `?` order. */
+export function parameterValues(params: HuntParams): Record<string, SqlParam> {
+  const windowSeconds = Math.max(1, (params.to.getTime() - params.from.getTime()) / 1000);
+  return {
+    dt_from: isoDate(params.from),
+    dt_to: isoDate(params.to),
+    ts_from: params.from.getTime() / 1000,
+    ts_to: params.to.getTime() / 1000,
+    hosts: csv(params.hosts),
+    pivot_ips: csv(params.pivotIps),
+    pivot_domains: csv(params.pivotDomains.map((d) => d.toLowerCase().replace(/\.$/, ''))),
+    // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window.
+    strobe_min: Math.ceil(windowSeconds),
+  };
+}
+
+export function bindParameters(query: QueryFile, values: Record<string, SqlParam>): SqlParam[] {
+  return query.params.map((p) => {
+    const v = values[p];
+    if (v === undefined) throw new Error(`query asks for unknown parameter "${p}"`);
+    return v;
+  });
+}
+
+/**
+ * Runs every hunt (or `only` those) one after another. A failing hunt is reported in its
+ * outcome and the rest still run: one broken query must not cost the whole investigation.
+ */
+export async function runHuntPack(engine: QueryEngine, params: HuntParams, options: { only?: string[]; queriesDir?: string } = {}): Promise<HuntOutcome[]> {
+  const queriesDir = options.queriesDir ?? resolveQueriesDir();
+  const values = parameterValues(params);
+  const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 } };
+  const selected = options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS;
+  const outcomes: HuntOutcome[] = [];
+  for (const hunt of selected) {
+    const started = Date.now();
+    try {
+      const query = readQuery(hunt.name, queriesDir);
+      const run = await engine.run(query.sql, bindParameters(query, values));
+      outcomes.push({
+        name: hunt.name,
+        title: hunt.title,
+        findings: hunt.toFindings(run.rows, ctx),
+        rowsReturned: run.rows.length,
+        elapsedMs: run.elapsedMs,
+        ...(run.bytesScanned !== undefined ? { bytesScanned: run.bytesScanned } : {}),
+      });
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      outcomes.push({ name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` });
+    }
+  }
+  return outcomes;
+}

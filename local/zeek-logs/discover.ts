@@ -1,0 +1,165 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { ZEEK_TABLES } from '../../functions/shared/hunting/schema';
+
+/**
+ * Finds Zeek logs in a folder as they come in the wild and describes each file well enough for
+ * DuckDB to read it: which log it is, JSON or TSV, which key style, and which lines are broken.
+ */
+export interface ZeekFile {
+  path: string;
+  log: string;
+  gzip: boolean;
+  format: 'json' | 'tsv';
+  /** TSV: the `#fields` names; JSON: the keys of the first record. Dotted (`id.orig_h`) or not. */
+  fields: string[];
+  bytes: number;
+  lines: number;
+  malformedLines: number;
+  /** 1-based line numbers of the first few malformed lines, for the warning. */
+  malformedExamples: number[];
+}
+
+export interface LoadWarning {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface Discovery {
+  files: ZeekFile[];
+  warnings: LoadWarning[];
+  /** Files that are not one of the logs the pack reads (dpd, software, ...). */
+  ignored: string[];
+}
+
+const KNOWN = new Set(Object.keys(ZEEK_TABLES));
+
+/** `zeek/conn/dt=.../x.json.gz` (our S3 layout) or `conn.log`, `conn.09:00:00-10:00:00.log.gz`, `dns.json.gz`. */
+export function logTypeOf(path: string, root: string): string | undefined {
+  const parts = relative(root, path).split(sep);
+  const zeekAt = parts.lastIndexOf('zeek');
+  if (zeekAt >= 0 && zeekAt + 2 < parts.length) {
+    const log = parts[zeekAt + 1] as string;
+    if (KNOWN.has(log)) return log;
+  }
+  const m = /^([a-z0-9]+)(?:[._-]|$)/i.exec(basename(path));
+  const log = m?.[1]?.toLowerCase();
+  return log && KNOWN.has(log) ? log : undefined;
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const stream = createReadStream(path, { start: 0, end: 1 });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  const head = Buffer.concat(chunks);
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * One streaming pass per file: reads the header or first record and counts lines that cannot be
+ * a record. This is also where an unreadable file or a corrupt gzip shows up, so such a file is
+ * left out with a warning instead of failing the DuckDB read of its whole group.
+ */
+async function inspect(path: string, log: string): Promise<{ file?: ZeekFile; warning?: LoadWarning }> {
+  const gzip = await isGzip(path);
+  const { size } = await stat(path);
+  const raw = createReadStream(path);
+  const input = gzip ? raw.pipe(createGunzip()) : raw;
+  let streamError: Error | undefined;
+  raw.on('error', (e) => (streamError = e));
+  input.on('error', (e: Error) => (streamError = e));
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let format: 'json' | 'tsv' | undefined;
+  let fields: string[] = [];
+  let lineNo = 0;
+  let lines = 0;
+  let malformed = 0;
+  const examples: number[] = [];
+  const bad = (n: number): void => {
+    malformed += 1;
+    if (examples.length < 5) examples.push(n);
+  };
+  try {
+    for await (const line of rl) {
+      lineNo += 1;
+      if (line === '') continue;
+      if (format === undefined) {
+        if (line.startsWith('#')) format = 'tsv';
+        else if (line.startsWith('{')) {
+          format = 'json';
+          try {
+            fields = Object.keys(JSON.parse(line) as object);
+          } catch {
+            bad(lineNo);
+            format = undefined;
+            continue;
+          }
+        } else {
+          return { warning: { file: path, line: lineNo, message: 'not a Zeek log (neither JSON lines nor TSV with #fields)' } };
+        }
+      }
+      if (format === 'tsv') {
+        if (line.startsWith('#')) {
+          if (line.startsWith('#fields')) fields = line.split('\t').slice(1);
+          continue;
+        }
+        lines += 1;
+        if (fields.length === 0 || line.split('\t').length !== fields.length) bad(lineNo);
+      } else {
+        lines += 1;
+        // A cheap shape check: parsing every record here would double the load time.
+        if (!line.startsWith('{') || !line.trimEnd().endsWith('}')) bad(lineNo);
+      }
+    }
+  } catch (error) {
+    streamError = error instanceof Error ? error : new Error(String(error));
+  }
+  if (streamError) {
+    const message = /incorrect header|invalid|unexpected end|Z_/i.test(streamError.message) ? `corrupt gzip (${streamError.message})` : `unreadable (${streamError.message})`;
+    return { warning: { file: path, line: lineNo > 0 ? lineNo : undefined, message } };
+  }
+  if (format === undefined) return { warning: { file: path, message: 'empty file' } };
+  if (format === 'tsv' && fields.length === 0) return { warning: { file: path, message: 'TSV log without a #fields header' } };
+  return { file: { path, log, gzip, format, fields, bytes: size, lines, malformedLines: malformed, malformedExamples: examples } };
+}
+
+export async function discoverZeekLogs(root: string, options: { onFile?: (path: string, index: number, total: number) => void } = {}): Promise<Discovery> {
+  const all: string[] = [];
+  await walk(root, all);
+  all.sort();
+  const files: ZeekFile[] = [];
+  const warnings: LoadWarning[] = [];
+  const ignored: string[] = [];
+  const candidates = all.filter((p) => {
+    const known = logTypeOf(p, root) !== undefined;
+    if (!known) ignored.push(p);
+    return known;
+  });
+  for (const [i, path] of candidates.entries()) {
+    options.onFile?.(path, i, candidates.length);
+    const log = logTypeOf(path, root) as string;
+    const { file, warning } = await inspect(path, log);
+    if (warning) warnings.push(warning);
+    if (file) {
+      files.push(file);
+      if (file.malformedLines > 0) {
+        warnings.push({ file: path, line: file.malformedExamples[0], message: `${file.malformedLines} malformed line(s) skipped (first at lines ${file.malformedExamples.join(', ')})` });
+      }
+    }
+  }
+  return { files, warnings, ignored };
+}

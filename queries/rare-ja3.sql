@@ -1,0 +1,26 @@
+-- name: rare-ja3
+-- title: Rare JA3 client fingerprints
+-- detects: a TLS client fingerprint a source uses toward only one destination (a tool of its own
+--   rather than the system's TLS stack). Needs the ja3 package on the sensor; empty otherwise.
+-- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
+-- output: src, ja3, dst, server_name, connections, first_ts, last_ts
+-- thresholds: exactly one destination for the (source, ja3) pair
+-- excludes: outer VXLAN/GENEVE flows (they never carry TLS; kept for uniformity)
+SELECT
+  id_orig_h AS src,
+  ja3,
+  min(id_resp_h) AS dst,
+  min(server_name) AS server_name,
+  count(*) AS connections,
+  min(ts) AS first_ts,
+  max(ts) AS last_ts
+FROM ssl
+WHERE dt BETWEEN ? AND ?
+  AND ts >= ? AND ts < ?
+  AND (? = '' OR contains(split(?, ','), id_orig_h))
+  AND id_resp_p NOT IN (4789, 6081)
+  AND ja3 IS NOT NULL AND ja3 <> ''
+GROUP BY id_orig_h, ja3
+HAVING count(DISTINCT id_resp_h) = 1
+ORDER BY connections DESC
+LIMIT 200
