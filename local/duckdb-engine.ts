@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { QueryEngine, QueryRun, SqlParam, SqlValue } from '../functions/shared/hunting/engine';
 import { ZEEK_TABLES, type ColumnKind, type ZeekColumn } from '../functions/shared/hunting/schema';
@@ -85,7 +87,7 @@ function jsonSelect(log: string, files: ZeekFile[], gzip: boolean): string {
     return `${castExpr(src, col.kind, false)} AS ${ident(col.name)}`;
   });
   const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
-  return `SELECT ${exprs.join(', ')} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(gzip ? 'gzip' : 'none')}, ignore_errors = true, maximum_object_size = 16777216, columns = {${declared.join(', ')}})`;
+  return `SELECT ${exprs.join(', ')} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(gzip ? 'gzip' : 'uncompressed')}, ignore_errors = true, maximum_object_size = 16777216, columns = {${declared.join(', ')}})`;
 }
 
 function tsvSelect(log: string, files: ZeekFile[], fields: string[], gzip: boolean): string {
@@ -139,7 +141,7 @@ async function loadTables(conn: DuckDBConnection, files: ZeekFile[], warnings: L
       );
     } catch (error) {
       // One unreadable group must not cost the other logs: keep the table, empty, and say why.
-      warnings.push({ file: mine.map((f) => f.path).join(', '), message: `could not load ${log}: ${error instanceof Error ? error.message : String(error)}` });
+      warnings.push({ file: mine.map((f) => f.source).join(', '), message: `could not load ${log}: ${error instanceof Error ? error.message : String(error)}` });
       await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(log)})`);
     }
     const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(log)}`);
@@ -154,7 +156,9 @@ async function loadTables(conn: DuckDBConnection, files: ZeekFile[], warnings: L
 export async function createDuckDbEngine(options: { logsDir: string; memoryLimit?: string; onProgress?: (message: string) => void }): Promise<DuckDbEngine> {
   const info = await stat(options.logsDir).catch(() => undefined);
   if (!info?.isDirectory()) throw new Error(`${options.logsDir}: not a folder`);
+  const cleanDir = await mkdtemp(join(tmpdir(), 'mirrorhunt-clean-'));
   const discovery = await discoverZeekLogs(options.logsDir, {
+    cleanDir,
     onFile: (path, i, total) => options.onProgress?.(`reading ${i + 1}/${total}: ${path}`),
   });
   const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit ?? '1GB', preserve_insertion_order: 'false' });
@@ -177,6 +181,7 @@ export async function createDuckDbEngine(options: { logsDir: string; memoryLimit
     async close(): Promise<void> {
       conn.closeSync();
       instance.closeSync();
+      await rm(cleanDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,7 +10,10 @@ import { ZEEK_TABLES } from '../../functions/shared/hunting/schema';
  * DuckDB to read it: which log it is, JSON or TSV, which key style, and which lines are broken.
  */
 export interface ZeekFile {
+  /** What DuckDB reads: the file itself, or a cleaned copy without its malformed lines. */
   path: string;
+  /** The file as found, for messages. */
+  source: string;
   log: string;
   gzip: boolean;
   format: 'json' | 'tsv';
@@ -74,7 +77,7 @@ async function isGzip(path: string): Promise<boolean> {
  * a record. This is also where an unreadable file or a corrupt gzip shows up, so such a file is
  * left out with a warning instead of failing the DuckDB read of its whole group.
  */
-async function inspect(path: string, log: string): Promise<{ file?: ZeekFile; warning?: LoadWarning }> {
+async function inspect(path: string, log: string, cleanDir?: string): Promise<{ file?: ZeekFile; warning?: LoadWarning }> {
   const gzip = await isGzip(path);
   const { size } = await stat(path);
   const raw = createReadStream(path);
@@ -89,8 +92,10 @@ async function inspect(path: string, log: string): Promise<{ file?: ZeekFile; wa
   let lines = 0;
   let malformed = 0;
   const examples: number[] = [];
+  const badLines = new Set<number>();
   const bad = (n: number): void => {
     malformed += 1;
+    badLines.add(n);
     if (examples.length < 5) examples.push(n);
   };
   try {
@@ -134,10 +139,31 @@ async function inspect(path: string, log: string): Promise<{ file?: ZeekFile; wa
   }
   if (format === undefined) return { warning: { file: path, message: 'empty file' } };
   if (format === 'tsv' && fields.length === 0) return { warning: { file: path, message: 'TSV log without a #fields header' } };
-  return { file: { path, log, gzip, format, fields, bytes: size, lines, malformedLines: malformed, malformedExamples: examples } };
+  const file: ZeekFile = { path, source: path, log, gzip, format, fields, bytes: size, lines, malformedLines: malformed, malformedExamples: examples };
+  if (malformed > 0 && cleanDir) {
+    // DuckDB's own error skipping can lose a whole file to one broken JSON line; a copy without them cannot.
+    const cleaned = join(cleanDir, `${cleanCount.next++}-${basename(path).replace(/\.gz$/, '')}`);
+    await writeCleanCopy(path, gzip, badLines, cleaned);
+    return { file: { ...file, path: cleaned, gzip: false } };
+  }
+  return { file };
 }
 
-export async function discoverZeekLogs(root: string, options: { onFile?: (path: string, index: number, total: number) => void } = {}): Promise<Discovery> {
+const cleanCount = { next: 0 };
+
+async function writeCleanCopy(path: string, gzip: boolean, badLines: Set<number>, target: string): Promise<void> {
+  const raw = createReadStream(path);
+  const rl = createInterface({ input: gzip ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+  const out = createWriteStream(target);
+  let n = 0;
+  for await (const line of rl) {
+    n += 1;
+    if (!badLines.has(n)) out.write(`${line}\n`);
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+export async function discoverZeekLogs(root: string, options: { onFile?: (path: string, index: number, total: number) => void; cleanDir?: string } = {}): Promise<Discovery> {
   const all: string[] = [];
   await walk(root, all);
   all.sort();
@@ -152,7 +178,7 @@ export async function discoverZeekLogs(root: string, options: { onFile?: (path: 
   for (const [i, path] of candidates.entries()) {
     options.onFile?.(path, i, candidates.length);
     const log = logTypeOf(path, root) as string;
-    const { file, warning } = await inspect(path, log);
+    const { file, warning } = await inspect(path, log, options.cleanDir);
     if (warning) warnings.push(warning);
     if (file) {
       files.push(file);

@@ -1,0 +1,102 @@
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
+import { listHunts, runHuntPack, type HuntParams } from '../../../functions/shared/hunting/pack';
+import { writeSyntheticZeekLogs } from '../../../local/synthetic/zeek-traffic';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'zeek');
+const ALL_TIME: Omit<HuntParams, 'pivotIps' | 'pivotDomains'> = { from: new Date('2000-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z'), hosts: [] };
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'mirrorhunt-hunt-'));
+}
+
+describe('DuckDB engine over Zeek logs in the wild', () => {
+  let engines: DuckDbEngine[] = [];
+  const open = async (logsDir: string): Promise<DuckDbEngine> => {
+    const e = await createDuckDbEngine({ logsDir });
+    engines.push(e);
+    return e;
+  };
+  afterEach(async () => {
+    await Promise.all(engines.map((e) => e.close()));
+    engines = [];
+  });
+
+  it('loads Zeek TSV with #fields headers, including an hourly-rotated file name', async () => {
+    const engine = await open(join(FIXTURES, 'vxlan'));
+    expect(engine.tables.conn).toEqual(expect.objectContaining({ files: 2, rows: 7 }));
+    const run = await engine.run('SELECT id_orig_h, id_resp_p, service, duration FROM conn WHERE uid = ? ORDER BY id_resp_p', ['ClEkJM2Vm5giqnMf4h']);
+    expect(run.rows).toEqual([
+      { id_orig_h: '172.16.11.201', id_resp_p: 80, service: 'http', duration: 0.627052 },
+      { id_orig_h: '192.168.56.12', id_resp_p: 4789, service: 'vxlan', duration: null },
+    ]);
+  });
+
+  it('maps dotted JSON keys and ISO timestamps onto the Athena columns', async () => {
+    const engine = await open(join(FIXTURES, 'wild'));
+    const run = await engine.run('SELECT ts, dt, "hour", id_orig_h, query FROM dns ORDER BY ts LIMIT 1', []);
+    expect(run.rows[0]).toEqual({ ts: 1521911720.865716, dt: '2018-03-24', hour: 17, id_orig_h: '10.47.1.100', query: 'ise.wrccdc.org' });
+    expect(engine.tables.http).toEqual({ files: 0, rows: 0, bytes: 0 });
+  });
+
+  it('runs every query of the pack on DuckDB without an error', async () => {
+    const dir = await tempDir();
+    await cp(join(FIXTURES, 'vxlan'), join(dir, 'vxlan'), { recursive: true });
+    await cp(join(FIXTURES, 'wild'), join(dir, 'wild'), { recursive: true });
+    const engine = await open(dir);
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, pivotIps: ['54.86.237.188'], pivotDomains: ['httpbin.org'] });
+    expect(outcomes.map((o) => [o.name, o.error])).toEqual(listHunts().map((h) => [h.name, undefined]));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('treats an empty folder as empty tables: every hunt runs and finds nothing', async () => {
+    const dir = await tempDir();
+    const engine = await open(dir);
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, pivotIps: [], pivotDomains: [] });
+    expect(outcomes.filter((o) => o.error || o.findings.length > 0)).toEqual([]);
+    expect(Object.values(engine.tables).every((t) => t.rows === 0)).toBe(true);
+  });
+
+  it('skips a malformed JSON line with a warning naming the file and line', async () => {
+    const dir = await tempDir();
+    const good = JSON.stringify({ ts: 1700000000.5, uid: 'C1', id_orig_h: '10.0.0.1', id_orig_p: 1, id_resp_h: '10.0.0.2', id_resp_p: 80, proto: 'tcp' });
+    await writeFile(join(dir, 'conn.log'), `${good}\n{"ts": 1700000001, "uid": "C2", "id_orig_h\n${good.replace('C1', 'C3')}\n`);
+    const engine = await open(dir);
+    expect(engine.tables.conn?.rows).toBe(2);
+    expect(engine.warnings).toEqual([expect.objectContaining({ file: join(dir, 'conn.log'), line: 2, message: expect.stringContaining('1 malformed line') })]);
+  });
+
+  it('leaves out a corrupt gzip file with a warning naming it, and still loads the others', async () => {
+    const dir = await tempDir();
+    const gz = gzipSync(`${JSON.stringify({ ts: 1700000000, uid: 'C1', query: 'example.com' })}\n`);
+    await writeFile(join(dir, 'dns.json.gz'), gz);
+    await writeFile(join(dir, 'conn.json.gz'), Buffer.concat([gz.subarray(0, 12), Buffer.from('garbage that is not deflate')]));
+    const engine = await open(dir);
+    expect(engine.tables.dns?.rows).toBe(1);
+    expect(engine.tables.conn?.rows).toBe(0);
+    expect(engine.warnings).toEqual([expect.objectContaining({ file: join(dir, 'conn.json.gz'), message: expect.stringMatching(/corrupt gzip|unreadable/) })]);
+  });
+
+  it('reads the S3 layout the sensors write (zeek/<log>/dt=/hour=/...json.gz)', async () => {
+    const dir = await tempDir();
+    const from = new Date('2026-11-20T10:00:00Z');
+    const written = await writeSyntheticZeekLogs({ seed: 3, from, to: new Date('2026-11-20T12:00:00Z'), internalHosts: ['10.0.1.10'], beacons: [], backgroundConnectionsPerHour: 100 }, dir);
+    const engine = await open(dir);
+    expect((await readdir(join(dir, 'zeek'))).sort()).toEqual(['conn', 'dns', 'http'].filter((l) => (written.rows[l] ?? 0) > 0).sort());
+    expect(engine.tables.conn?.rows).toBe(written.rows.conn);
+    const hours = await engine.run('SELECT DISTINCT dt, "hour" FROM conn ORDER BY "hour"', []);
+    expect(hours.rows).toEqual([{ dt: '2026-11-20', hour: 10 }, { dt: '2026-11-20', hour: 11 }]);
+  });
+
+  it('passes an injection string as a value: it matches nothing and breaks nothing', async () => {
+    const engine = await open(join(FIXTURES, 'vxlan'));
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, pivotIps: ["x' OR '1'='1"], pivotDomains: ["x' OR '1'='1"] }, { only: ['pivot-ip', 'pivot-domain'] });
+    expect(outcomes.map((o) => ({ name: o.name, error: o.error, rows: o.rowsReturned }))).toEqual([
+      { name: 'pivot-ip', error: undefined, rows: 0 },
+      { name: 'pivot-domain', error: undefined, rows: 0 },
+    ]);
+  });
+});
