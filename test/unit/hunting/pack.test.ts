@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
+import { listHunts, parameterValues, runHuntPack, type HuntOutcome } from '../../../functions/shared/hunting/pack';
+import type { QueryEngine } from '../../../functions/shared/hunting/engine';
+import { writeSyntheticZeekLogs } from '../../../local/synthetic/zeek-traffic';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'zeek');
+const ALL_TIME = { from: new Date('2000-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z') };
+const findings = (outcomes: HuntOutcome[]) => outcomes.flatMap((o) => o.findings.map((f) => ({ hunt: o.name, ...f })));
+
+describe('hunt pack over the Zeek VXLAN baselines', () => {
+  let engine: DuckDbEngine;
+  beforeAll(async () => {
+    engine = await createDuckDbEngine({ logsDir: join(FIXTURES, 'vxlan') });
+  });
+  afterAll(async () => engine.close());
+
+  it('never reports the outer VXLAN (UDP 4789) flow of the mirror', async () => {
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: ['10.1.1.172', '192.168.56.11'], pivotDomains: [] });
+    const mentionsOuter = findings(outcomes).filter((f) => JSON.stringify(f.evidence).includes('4789') || /vxlan/i.test(f.summary));
+    expect(findings(outcomes).length).toBeGreaterThan(0);
+    expect(mentionsOuter).toEqual([]);
+  });
+
+  it('reports the inner HTTP request to eu.httpbin.org through the finding pivots and the rare user agent hunt', async () => {
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: ['172.16.11.201'], pivotIps: ['54.86.237.188'], pivotDomains: ['eu.httpbin.org'] });
+    const hits = findings(outcomes).filter((f) => ['pivot-ip', 'pivot-domain', 'rare-user-agent'].includes(f.hunt));
+    expect(hits.map((f) => [f.hunt, f.evidence.src])).toEqual([
+      ['rare-user-agent', '172.16.11.201'],
+      ['pivot-ip', '172.16.11.201'],
+      ['pivot-domain', '172.16.11.201'],
+    ]);
+    expect(hits[1]?.evidence).toMatchObject({ dst: '54.86.237.188', port: 80, service: 'http', connections: 1, bytes_out: 87, bytes_in: 9212 });
+    expect(hits[0]?.evidence).toMatchObject({ user_agent: 'curl/7.76.1', host: 'eu.httpbin.org' });
+  });
+
+  it('limits every hunt to the hosts of interest', async () => {
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: ['10.9.9.9'], pivotIps: ['54.86.237.188'], pivotDomains: ['eu.httpbin.org'] });
+    expect(findings(outcomes)).toEqual([]);
+  });
+});
+
+describe('hunt pack over synthetic traffic', () => {
+  const from = new Date('2026-11-20T00:00:00Z');
+  const to = new Date('2026-11-20T08:00:00Z');
+  let dir: string;
+  let engine: DuckDbEngine;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-pack-'));
+    await writeSyntheticZeekLogs(
+      {
+        seed: 11,
+        from,
+        to,
+        internalHosts: ['10.0.1.10', '10.0.1.11', '10.0.1.12'],
+        beacons: [
+          { src: '10.0.1.10', dst: '203.0.113.45', dstPort: 443, intervalSeconds: 300, jitterSeconds: 5, bytes: 700, host: 'cdn-update.example.net' },
+          { src: '10.0.1.11', dst: '198.51.100.7', dstPort: 8080, intervalSeconds: 90, jitterSeconds: 20, bytes: 300, host: 'telemetry.example.com' },
+        ],
+        backgroundConnectionsPerHour: 3000,
+        dnsTunnelDomain: 'x7q.example.org',
+      },
+      dir,
+    );
+    engine = await createDuckDbEngine({ logsDir: dir });
+  });
+  afterAll(async () => {
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('ranks both planted beacons first among IP-pair beacons', async () => {
+    const [outcome] = await runHuntPack(engine, { from, to, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['beacon-ip'] });
+    const top = outcome?.findings.slice(0, 2).map((f) => `${f.evidence.src}>${f.evidence.dst}`);
+    expect(new Set(top)).toEqual(new Set(['10.0.1.10>203.0.113.45', '10.0.1.11>198.51.100.7']));
+    expect(outcome?.findings[0]?.score).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('finds the planted beacons by SNI and by HTTP host', async () => {
+    const [outcome] = await runHuntPack(engine, { from, to, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['beacon-fqdn'] });
+    expect(outcome?.findings.slice(0, 2).map((f) => f.evidence.fqdn).sort()).toEqual(['cdn-update.example.net', 'telemetry.example.com']);
+  });
+
+  it("does not mistake the mirror's own hour-long VXLAN flows for long connections", async () => {
+    const [outcome] = await runHuntPack(engine, { from, to, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['long-connections'] });
+    const raw = await engine.run("SELECT count(*) AS n FROM conn WHERE service = 'vxlan'", []);
+    expect(raw.rows[0]?.n).toBeGreaterThan(0);
+    expect(outcome?.findings).toEqual([]);
+  });
+
+  it('finds the planted DNS tunnel under its registered domain', async () => {
+    const [outcome] = await runHuntPack(engine, { from, to, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['dns-tunnelling'] });
+    expect(outcome?.findings.map((f) => [f.evidence.domain, f.severity])).toEqual([['example.org', 'critical']]);
+  });
+});
+
+describe('hunt pack runner', () => {
+  it('reports a failing hunt in its outcome and runs the rest', async () => {
+    const engine: QueryEngine = {
+      name: 'duckdb',
+      run: async (sql) => {
+        if (sql.includes('-- name: strobe')) throw Object.assign(new Error('query timed out'), { name: 'HuntFailedError' });
+        return { rows: [], elapsedMs: 1 };
+      },
+    };
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] });
+    expect(outcomes).toHaveLength(listHunts().length);
+    expect(outcomes.filter((o) => o.error)).toEqual([expect.objectContaining({ name: 'strobe', error: 'HuntFailedError: query timed out', findings: [] })]);
+  });
+
+  it('sends host and pivot lists as comma-joined parameters, dropping values that hold a comma', () => {
+    const values = parameterValues({ from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), hosts: ['10.0.0.1', '10.0.0.2'], pivotIps: ['1.2.3.4', 'a,b'], pivotDomains: ['Evil.Example.'] });
+    expect(values).toEqual({ dt_from: '2026-11-20', dt_to: '2026-11-20', ts_from: Date.parse('2026-11-20T10:00:00Z') / 1000, ts_to: Date.parse('2026-11-20T11:00:00Z') / 1000, hosts: '10.0.0.1,10.0.0.2', pivot_ips: '1.2.3.4', pivot_domains: 'evil.example', strobe_min: 3600 });
+  });
+});
+
+const RITA_PROXY = [join('/work', 'shared', 'data', 'rita-proxy'), join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'rita-proxy')].find((p) => existsSync(join(p, 'conn.log')));
+const describeIfRita = RITA_PROXY ? describe : describe.skip;
+
+describeIfRita("calibration against RITA's answers for its proxy test data (GPL data, read in place, never copied)", () => {
+  it('finds both proxy beacons with scores within ±0.05 of RITA (0.979 and 0.586)', async () => {
+    const engine = await createDuckDbEngine({ logsDir: RITA_PROXY as string });
+    const [outcome] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['beacon-fqdn'] });
+    await engine.close();
+    const byHost = Object.fromEntries((outcome?.findings ?? []).map((f) => [f.evidence.fqdn, f]));
+    expect(byHost['www.honestimnotevil.com']?.evidence.connections).toBe(357);
+    expect(byHost['www.google.com']?.evidence.connections).toBe(6);
+    expect(Math.abs((byHost['www.honestimnotevil.com']?.score ?? 0) - 0.979)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs((byHost['www.google.com']?.score ?? 0) - 0.586)).toBeLessThanOrEqual(0.05);
+  });
+});
