@@ -1,0 +1,65 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { huntCommand } from '../../../bin/commands/hunt';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'zeek');
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) }, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('mirrorhunt hunt', () => {
+  it('prints ranked findings with their evidence as JSON and exits 0', async () => {
+    const c = capture();
+    const code = await huntCommand([join(FIXTURES, 'vxlan'), '--format', 'json', '--pivot-ip', '54.86.237.188'], c.io);
+    expect(code).toBe(0);
+    const report = JSON.parse(c.out()) as { findings: Array<{ hunt: string; severity: string; evidence: Record<string, unknown> }>; window: { from: string } };
+    expect(report.findings[0]).toMatchObject({ hunt: 'pivot-ip', severity: 'high', evidence: { src: '172.16.11.201', dst: '54.86.237.188', connections: 1 } });
+    expect(report.window.from).toBe('2021-03-31T08:40:00.000Z');
+  });
+
+  it('exits 0 and says so when the logs hold nothing to report', async () => {
+    const c = capture();
+    const code = await huntCommand([join(FIXTURES, 'vxlan'), '--host', '10.9.9.9'], c.io);
+    expect(code).toBe(0);
+    expect(c.out()).toContain('nothing found');
+  });
+
+  it('renders a Markdown table', async () => {
+    const c = capture();
+    await huntCommand([join(FIXTURES, 'vxlan'), '--format', 'md', '--only', 'rare-user-agent'], c.io);
+    expect(c.out()).toContain('| 1 | low |  | rare-user-agent | 172.16.11.201 → eu.httpbin.org: user agent "curl/7.76.1"');
+  });
+
+  it('names the folder when it holds no Zeek logs, without a stack trace', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-empty-'));
+    await writeFile(join(dir, 'notes.txt'), 'hello');
+    const c = capture();
+    const code = await huntCommand([dir], c.io);
+    expect(code).toBe(1);
+    expect(c.err()).toContain(`no Zeek records found in ${dir}`);
+    expect(c.err()).not.toMatch(/\n\s+at /);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('warns with file and line for a malformed TSV line and still hunts the rest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-bad-'));
+    const header = '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n';
+    await writeFile(join(dir, 'conn.log'), `${header}1700000000.1\tC1\t10.0.0.1\t5\t10.0.0.2\t80\ttcp\nthis line is broken\n`);
+    const c = capture();
+    const code = await huntCommand([dir], c.io);
+    expect(code).toBe(0);
+    expect(c.err()).toContain(`warning: ${join(dir, 'conn.log')}:4: 1 malformed line(s) skipped`);
+    expect(c.err()).toContain('loaded conn 1 rows/1 files');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rejects an unknown hunt name with the usage', async () => {
+    const c = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), '--only', 'nope'], c.io)).toBe(2);
+    expect(c.err()).toContain('unknown hunt(s): nope');
+  });
+});
