@@ -12,6 +12,10 @@ describe('queries/', () => {
     expect(files.map((f) => f.replace(/\.sql$/, '')).sort()).toEqual(listHunts().map((h) => h.name).sort());
   });
 
+  it('has a parser check with teeth: broken SQL is reported', () => {
+    expect(trino.validate('SELECT src FROM conn WHERE GROUP BY')).not.toEqual([]);
+  });
+
   it.each(files)('%s parses as Trino SQL', (file) => {
     const errors = trino.validate(readFileSync(join(dir, file), 'utf8'));
     expect(errors).toEqual([]);
