@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -261,6 +262,29 @@ describe('the shipper daemon (bundled, as on the sensor)', () => {
     expect(keys.filter((k) => k.startsWith('zeek/'))).toEqual(expected.sort());
     for (const key of expected) expect(gunzipSync(await getBytes(s3, BUCKET, key)).equals(content)).toBe(true);
     expect(code).toBe(0);
+  });
+
+  it('answers the load balancer health check in fleet mode: 503 until Zeek captures, then 200', async () => {
+    // Prepare
+    server = await startLocalS3(s3dir, BUCKET);
+    const healthPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const daemon = startDaemon(server.port, { MIRRORHUNT_MODE: 'fleet', MIRRORHUNT_HEALTH_PORT: String(healthPort) });
+    const health = () => fetch(`http://127.0.0.1:${healthPort}/`).then((r) => r.status, () => 0);
+    await until(async () => (await health()) !== 0);
+    // Act
+    const before = await health();
+    mkdirSync(join(spool, 'state'), { recursive: true });
+    writeFileSync(join(spool, 'state', 'capturing.json'), JSON.stringify({ startedAt: '2026-11-24T08:59:41Z' }));
+    const after = await health();
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
+    // Assess
+    expect([before, after]).toEqual([503, 200]);
   });
 
   it('on SIGTERM ships the logs Zeek rotated at shutdown, then writes stopped.json', async () => {
