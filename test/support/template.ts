@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 
 /** The parts of a CloudFormation template the infra tests read. */
@@ -37,6 +36,7 @@ export const PACKAGE_ROOT = process.env.MIRRORHUNT_PACKAGE_ROOT ?? join(__dirnam
 const INPUTS = ['serverless.yml', 'package.json', 'package-lock.json', 'tsconfig.json', 'infra', 'state-machines', 'functions', 'queries'];
 const LOCK_STALE_MS = 5 * 60_000;
 const WAIT_LIMIT_MS = 3 * 60_000;
+const FAILURE_REUSE_MS = 10 * 60_000;
 
 function filesUnder(path: string): string[] {
   if (!existsSync(path)) return [];
@@ -75,11 +75,30 @@ async function packageInto(cacheDir: string): Promise<number> {
   const artifactsDir = join(cacheDir, 'artifacts');
   const started = Date.now();
   const serverless = join(PACKAGE_ROOT, 'node_modules', '.bin', 'serverless');
-  try {
-    await promisify(execFile)(serverless, ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', artifactsDir], {
-      cwd: serviceDir,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
+  await runServerless(serverless, ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', artifactsDir], serviceDir);
+  return (Date.now() - started) / 1000;
+}
+
+/** Cached packages of earlier inputs are removed after a day; each holds a copy of the service. */
+function pruneOldCaches(current: string): void {
+  const parent = join(current, '..');
+  for (const entry of readdirSync(parent)) {
+    const dir = join(parent, entry);
+    if (dir === current) continue;
+    const info = statSync(dir, { throwIfNoEntry: false });
+    if (info && Date.now() - info.mtimeMs > 24 * 3600_000) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the serverless CLI. After a failed build osls prints its "Error:" block but can stay alive
+ * (esbuild's service keeps the event loop busy), so once that block appears it gets a moment to
+ * exit and is then stopped; the overall timeout covers any other hang.
+ */
+function runServerless(bin: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, {
+      cwd,
       env: {
         ...process.env,
         // Packaging needs no AWS account; dummy credentials keep the SDK from probing for real ones.
@@ -91,12 +110,27 @@ async function packageInto(cacheDir: string): Promise<number> {
         SLS_NOTIFICATIONS_MODE: 'off',
         SLS_DEPRECATION_DISABLE: '*',
       },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`serverless package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
-  }
-  return (Date.now() - started) / 1000;
+    let output = '';
+    let failedBuild = false;
+    const overall = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!failedBuild && /^Error:$/m.test(output)) {
+        failedBuild = true;
+        setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(overall);
+      if (code === 0 && !failedBuild) resolve();
+      else reject(new Error(`serverless ${args.join(' ')} failed (exit ${code ?? 'killed'}):\n${output}`));
+    });
+  });
 }
 
 let memo: Promise<PackagedService> | undefined;
@@ -120,11 +154,18 @@ async function load(): Promise<PackagedService> {
   const artifactsDir = join(cacheDir, 'artifacts');
   const templatePath = join(artifactsDir, 'cloudformation-template-update-stack.json');
   const done = join(cacheDir, 'done');
+  const failed = join(cacheDir, 'failed');
   const lock = join(cacheDir, 'lock');
   mkdirSync(cacheDir, { recursive: true });
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+  pruneOldCaches(cacheDir);
+  const waitingSince = Date.now();
+  const deadline = waitingSince + WAIT_LIMIT_MS;
   let packagingSeconds: number | undefined;
   while (!existsSync(done)) {
+    // The same inputs fail the same way: a recent failure (from another worker or test file) is
+    // reported again instead of packaging again.
+    const failure = statSync(failed, { throwIfNoEntry: false });
+    if (failure && failure.mtimeMs >= waitingSince - FAILURE_REUSE_MS) throw new Error(readFileSync(failed, 'utf8'));
     try {
       mkdirSync(lock);
     } catch {
@@ -137,6 +178,9 @@ async function load(): Promise<PackagedService> {
     try {
       packagingSeconds = await packageInto(cacheDir);
       writeFileSync(done, String(packagingSeconds));
+    } catch (error) {
+      writeFileSync(failed, (error as Error).message);
+      throw error;
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }

@@ -153,8 +153,10 @@ describe('IAM policies', () => {
     const glue = runHunts.filter((s) => s.actions.some((a) => a.startsWith('glue:'))).flatMap((s) => s.resources);
 
     // Assess
-    expect(athena).toEqual(['arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/mirrorhunt-dev']);
-    expect(glue.map((r) => r.split(':glue:${AWS::Region}:${AWS::AccountId}:')[1]).sort()).toEqual(['catalog', 'database/mirrorhunt_dev', 'table/mirrorhunt_dev/*']);
+    expect(athena).toEqual(['arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/${HuntWorkGroup}']);
+    expect(glue.map((r) => r.split(':glue:${AWS::Region}:${AWS::AccountId}:')[1]).sort()).toEqual(['catalog', 'database/${ZeekDatabase}', 'table/${ZeekDatabase}/*']);
+    expect(template.Resources.HuntWorkGroup?.Type).toBe('AWS::Athena::WorkGroup');
+    expect(template.Resources.ZeekDatabase?.Type).toBe('AWS::Glue::Database');
   });
 
   it('render every resource of every statement to something scoped', () => {
