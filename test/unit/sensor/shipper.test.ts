@@ -237,7 +237,7 @@ describe('the shipper daemon (bundled, as on the sensor)', () => {
     // Prepare: twelve rotations over a slow link, so the kill lands between uploads.
     server = await startLocalS3(s3dir, BUCKET);
     const s3 = localS3Client(server.port);
-    const relay = await startSlowRelay(server.port, 150);
+    const relay = await startSlowRelay(server.port, 300);
     const content = zeekLog('dpd');
     const expected: string[] = [];
     for (let minute = 0; minute < 12; minute += 1) {

@@ -35,8 +35,8 @@ fi
 
 # Mirrored traffic arrives on the primary interface: the one carrying the default route.
 iface="$(ip -o -4 route show default | awk '{ print $5; exit }')"
-if [[ -z "$iface" ]]; then
-  echo "no default route, cannot tell the capture interface" >&2
+if ! [[ "$iface" =~ ^[A-Za-z0-9._-]{1,15}$ ]]; then
+  echo "no usable default route interface ('$iface'), cannot tell the capture interface" >&2
   exit 65
 fi
 
