@@ -92,6 +92,15 @@ describe('the Zeek policy the bootstrap writes', () => {
     expect(stdout).toContain('fmt("%s__%d__%d", ri$path, opened, closed)');
   });
 
+  it('snapshots still-open connections into open_conn.log, in conn.log columns, every rotation interval', () => {
+    // Act
+    const { stdout } = zeekConfig('90');
+    // Assess
+    expect(stdout).toContain('Log::create_stream(MirrorhuntOpenConn::LOG, [$columns=Conn::Info, $path="open_conn"]);');
+    expect(stdout).toContain('ConnPolling::watch(c, snapshot, 0, 90 secs);');
+    expect(stdout).toMatch(/Log::write\(MirrorhuntOpenConn::LOG, c\$conn\);\n\treturn 90 secs;/);
+  });
+
   it.each(['9', '3601', '60; system("id")', '', '0x3c'])('refuses rotation interval %j', (rotate) => {
     // Act
     const result = zeekConfig(rotate);

@@ -54,4 +54,31 @@ redef Log::rotation_format_func = mirrorhunt_rotation_path;
 
 # Mirrored packets of offloaded traffic often carry checksums the source NIC never filled in.
 redef ignore_checksums = T;
+
+# Long-lived connections reach conn.log only when they end, so a beacon that holds one session
+# open through the whole capture would show up only at the final flush. Every connection still
+# open one rotation interval after it began is snapshotted into open_conn.log, in conn.log's own
+# columns, once per interval until it ends.
+module MirrorhuntOpenConn;
+
+export {
+	redef enum Log::ID += { LOG };
+}
+
+function snapshot(c: connection, cnt: count): interval
+	{
+	Conn::set_conn_log_data_hack(c);
+	Log::write(MirrorhuntOpenConn::LOG, c\$conn);
+	return ${rotate_seconds} secs;
+	}
+
+event zeek_init()
+	{
+	Log::create_stream(MirrorhuntOpenConn::LOG, [\$columns=Conn::Info, \$path="open_conn"]);
+	}
+
+event new_connection(c: connection)
+	{
+	ConnPolling::watch(c, snapshot, 0, ${rotate_seconds} secs);
+	}
 ZEEK
