@@ -109,9 +109,9 @@ export function renderSensorEnv(config: SensorUserDataConfig): string {
 
 /**
  * The plain-text user data (the caller base64-encodes it). It writes the env file atomically
- * and starts the bootstrap unit without waiting: cloud-init's own unit has to finish before
- * units ordered after it (the bootstrap is) can run. `MIRRORHUNT_ETC_DIR` exists so tests can
- * run the script in a temporary folder; cloud-init never sets it.
+ * and starts the bootstrap unit without waiting, so cloud-init is not held up by the NIC and
+ * Zeek set-up. `MIRRORHUNT_ETC_DIR` exists so tests can run the script in a temporary folder;
+ * cloud-init never sets it.
  */
 export function renderSensorUserData(config: SensorUserDataConfig): string {
   const env = renderSensorEnv(config);
