@@ -4,7 +4,7 @@
 --   plain request through a proxy names the real host, so proxied beacons are caught too.
 --   Sizes come from conn.log (orig_ip_bytes) joined on uid; scoring is done in TypeScript.
 -- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to
--- output: src, fqdn, dsts, connections, unique_ts, first_ts, last_ts, total_bytes, ts_list, bytes_list
+-- output: src, fqdn, dsts, connections, unique_ts, first_ts, last_ts, total_bytes, beats
 -- thresholds: >= 4 distinct seconds and < 86400 connections per (src, fqdn) (RITA); buckets 0.5/0.7/0.9/1.0
 -- excludes: outer VXLAN/GENEVE flows (joined conn rows are filtered like every conn hunt)
 WITH named AS (
@@ -31,8 +31,7 @@ SELECT
   min(c.ts) AS first_ts,
   max(c.ts) AS last_ts,
   sum(coalesce(c.orig_bytes, 0) + coalesce(c.resp_bytes, 0)) AS total_bytes,
-  array_join(array_agg(CAST(CAST(floor(c.ts) AS bigint) AS varchar) ORDER BY c.ts), ',') AS ts_list,
-  array_join(array_agg(CAST(coalesce(c.orig_ip_bytes, 0) AS varchar) ORDER BY c.ts), ',') AS bytes_list
+  array_join(array_agg(CAST(CAST(floor(c.ts) AS bigint) AS varchar) || ':' || CAST(coalesce(c.orig_ip_bytes, 0) AS varchar)), ',') AS beats
 FROM named n
 JOIN conn c ON c.uid = n.uid
 WHERE c.dt BETWEEN ? AND ?

@@ -1,10 +1,10 @@
 -- name: beacon-ip
 -- title: Beacons by IP pair
 -- detects: a source talking to one destination at regular intervals with regular sizes (C2 check-ins).
---   SQL narrows to candidate pairs and ships each pair's per-connection seconds and sizes; the
+--   SQL narrows to candidate pairs and ships each pair's connections as `second:orig_ip_bytes` (unordered; sorted in TypeScript); the
 --   RITA score (Bowley skew, MAD, 24-bin histogram, duration) is computed in TypeScript.
 -- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
--- output: src, dst, ports, connections, unique_ts, first_ts, last_ts, total_bytes, ts_list, bytes_list
+-- output: src, dst, ports, connections, unique_ts, first_ts, last_ts, total_bytes, beats
 -- thresholds: >= 4 distinct seconds and < 86400 connections per pair (RITA); score buckets 0.5/0.7/0.9/1.0
 -- excludes: outer VXLAN (UDP 4789) and GENEVE (UDP 6081) flows of the mirror itself
 SELECT
@@ -16,8 +16,7 @@ SELECT
   min(ts) AS first_ts,
   max(ts) AS last_ts,
   sum(coalesce(orig_bytes, 0) + coalesce(resp_bytes, 0)) AS total_bytes,
-  array_join(array_agg(CAST(CAST(floor(ts) AS bigint) AS varchar) ORDER BY ts), ',') AS ts_list,
-  array_join(array_agg(CAST(coalesce(orig_ip_bytes, 0) AS varchar) ORDER BY ts), ',') AS bytes_list
+  array_join(array_agg(CAST(CAST(floor(ts) AS bigint) AS varchar) || ':' || CAST(coalesce(orig_ip_bytes, 0) AS varchar)), ',') AS beats
 FROM conn
 WHERE dt BETWEEN ? AND ?
   AND ts >= ? AND ts < ?

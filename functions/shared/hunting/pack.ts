@@ -59,7 +59,15 @@ const iso = (epochSeconds: SqlValue | undefined): string | undefined => {
   const n = num(epochSeconds);
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : undefined;
 };
-const numbers = (csv: SqlValue | undefined): number[] => str(csv).split(',').filter((s) => s !== '').map(Number);
+/** `second:bytes,second:bytes,...` as the beacon queries ship it, in any order. */
+function beats(list: SqlValue | undefined): { timestamps: number[]; sizes: number[] } {
+  const pairs = str(list)
+    .split(',')
+    .filter((s) => s !== '')
+    .map((b) => b.split(':').map(Number) as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  return { timestamps: pairs.map((p) => p[0]), sizes: pairs.map((p) => p[1]) };
+}
 
 function bySeverityThen<T extends HuntFinding>(findings: T[]): T[] {
   const rank: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
@@ -80,7 +88,7 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
   const window = ritaWindow(newest, ctx.window);
   const out: HuntFinding[] = [];
   for (const r of rows) {
-    const s = scoreBeacon({ timestamps: numbers(r.ts_list), sizes: numbers(r.bytes_list), window });
+    const s = scoreBeacon({ ...beats(r.beats), window });
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     out.push({

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:hunt [-- --rows 5000000 --dir /tmp/x --keep]`: how the local hunt pack scales.
+ * Generates SYNTHETIC, seeded Zeek logs (background noise plus planted beacons, gzip JSON in the
+ * S3 layout), then, in a fresh child process so peak RSS is the hunt's own, measures a bare scan
+ * (`count(*)` over the same files) and the full pack (load + every hunt), and whether every
+ * planted beacon ranks in the top 10 of the IP-pair beacon hunt.
+ * Aim (issue #3): pack ≤ 2× the bare scan, peak RSS ≤ 1.5 GB, every planted beacon found.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createDuckDbEngine } from '../local/duckdb-engine';
+import { writeSyntheticZeekLogs, type SyntheticBeacon } from '../local/synthetic/zeek-traffic';
+import { runHuntPack } from '../functions/shared/hunting/pack';
+
+const FROM = new Date('2026-11-20T00:00:00Z');
+const TO = new Date('2026-11-21T00:00:00Z');
+const INTERNAL = Array.from({ length: 200 }, (_, i) => `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+const BEACONS: SyntheticBeacon[] = [
+  { src: INTERNAL[3] as string, dst: '203.0.113.45', dstPort: 443, intervalSeconds: 60, jitterSeconds: 3, bytes: 512, host: 'cdn-update.example.net' },
+  { src: INTERNAL[17] as string, dst: '198.51.100.23', dstPort: 8443, intervalSeconds: 300, jitterSeconds: 30, bytes: 1400 },
+  { src: INTERNAL[42] as string, dst: '192.0.2.77', dstPort: 80, intervalSeconds: 900, jitterSeconds: 60, bytes: 230, host: 'telemetry.example.com' },
+  { src: INTERNAL[99] as string, dst: '203.0.113.200', dstPort: 443, intervalSeconds: 3600, jitterSeconds: 10, bytes: 4096 },
+];
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile() && e.name.endsWith('.json.gz')) out.push(join(e.parentPath, e.name));
+  return out;
+}
+
+async function measure(dir: string): Promise<void> {
+  const files = await filesUnder(join(dir, 'zeek'));
+  const list = `[${files.map((f) => `'${f}'`).join(', ')}]`;
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  let t = performance.now();
+  const scan = await conn.runAndReadAll(`SELECT count(*) AS n FROM read_json(${list}, format = 'newline_delimited', compression = 'gzip', union_by_name = true)`);
+  const scanMs = performance.now() - t;
+  const rows = Number(scan.getRowObjects()[0]?.n);
+  conn.closeSync();
+  db.closeSync();
+
+  t = performance.now();
+  const engine = await createDuckDbEngine({ logsDir: dir });
+  const loadMs = performance.now() - t;
+  const outcomes = await runHuntPack(engine, { from: FROM, to: TO, hosts: [], pivotIps: [], pivotDomains: [] });
+  const packMs = performance.now() - t;
+  await engine.close();
+  const beacons = outcomes.find((o) => o.name === 'beacon-ip')?.findings ?? [];
+  const top10 = beacons.slice(0, 10).map((f) => `${f.evidence.src}>${f.evidence.dst}`);
+  const planted = BEACONS.map((b) => ({ pair: `${b.src}>${b.dst}`, interval: b.intervalSeconds, rank: top10.indexOf(`${b.src}>${b.dst}`) + 1 }));
+  process.stdout.write(
+    `${JSON.stringify({
+      files: files.length,
+      rows,
+      bareScanMs: Math.round(scanMs),
+      loadMs: Math.round(loadMs),
+      packMs: Math.round(packMs),
+      huntMs: Object.fromEntries(outcomes.map((o) => [o.name, o.error ? `ERROR ${o.error}` : o.elapsedMs])),
+      rowsPerSecond: Math.round(rows / (packMs / 1000)),
+      ratioPackToScan: Number((packMs / scanMs).toFixed(2)),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      planted,
+      allPlantedInTop10: planted.every((p) => p.rank > 0),
+    })}\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '5000000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, measure: { type: 'string' } } });
+  if (values.measure) return measure(values.measure);
+  const target = Number(values.rows);
+  const dir = values.dir ?? join(tmpdir(), `mirrorhunt-bench-${target}`);
+  const marker = join(dir, 'generated.json');
+  if (!existsSync(marker)) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const t = performance.now();
+    // Background rows per hour so conn.log holds ~target rows over 24 h (beacons and mirror flows add a little).
+    const perHour = Math.round(target / 24);
+    const result = await writeSyntheticZeekLogs({ seed: 20261120, from: FROM, to: TO, internalHosts: INTERNAL, beacons: BEACONS, backgroundConnectionsPerHour: perHour }, dir, { sensorId: 'bench' });
+    await writeFile(marker, JSON.stringify(result.rows));
+    process.stderr.write(`generated ${JSON.stringify(result.rows)} in ${Math.round((performance.now() - t) / 1000)} s into ${dir}\n`);
+  } else {
+    process.stderr.write(`reusing ${dir} (${await readFile(marker, 'utf8')})\n`);
+  }
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--measure', dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = JSON.parse(out) as Record<string, unknown>;
+  process.stdout.write(
+    [
+      `synthetic conn rows (all logs): ${r.rows} in ${r.files} gzip JSON files`,
+      `bare scan (count(*)):           ${r.bareScanMs} ms`,
+      `full pack (load + 14 hunts):    ${r.packMs} ms (load ${r.loadMs} ms), ${r.rowsPerSecond} rows/s`,
+      `pack / bare scan:               ${r.ratioPackToScan}x (aim <= 2x)`,
+      `peak RSS (measuring process):   ${r.peakRssMB} MB (aim <= 1536 MB)`,
+      `planted beacons in top 10:      ${JSON.stringify(r.planted)} -> ${r.allPlantedInTop10 ? 'all found' : 'MISSED SOME'}`,
+      `per hunt ms:                    ${JSON.stringify(r.huntMs)}`,
+      '',
+    ].join('\n'),
+  );
+  if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:hunt failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
