@@ -40,6 +40,7 @@ export interface Discovery {
 }
 
 const KNOWN = new Set(Object.keys(ZEEK_TABLES));
+const INSPECT_CONCURRENCY = 4;
 
 /** `zeek/conn/dt=.../x.json.gz` (our S3 layout) or `conn.log`, `conn.09:00:00-10:00:00.log.gz`, `dns.json.gz`. */
 export function logTypeOf(path: string, root: string): string | undefined {
@@ -80,17 +81,17 @@ async function isGzip(path: string): Promise<boolean> {
 async function inspect(path: string, log: string, cleanDir?: string): Promise<{ file?: ZeekFile; warning?: LoadWarning }> {
   const gzip = await isGzip(path);
   const { size } = await stat(path);
-  const raw = createReadStream(path);
-  const input = gzip ? raw.pipe(createGunzip()) : raw;
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
   let streamError: Error | undefined;
-  raw.on('error', (e) => (streamError = e));
+  raw.on('error', (e: Error) => (streamError = e));
   input.on('error', (e: Error) => (streamError = e));
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let format: 'json' | 'tsv' | undefined;
   let fields: string[] = [];
   let lineNo = 0;
   let lines = 0;
   let malformed = 0;
+  let notZeek = false;
   const examples: number[] = [];
   const badLines = new Set<number>();
   const bad = (n: number): void => {
@@ -98,41 +99,65 @@ async function inspect(path: string, log: string, cleanDir?: string): Promise<{ 
     badLines.add(n);
     if (examples.length < 5) examples.push(n);
   };
-  try {
-    for await (const line of rl) {
-      lineNo += 1;
-      if (line === '') continue;
-      if (format === undefined) {
-        if (line.startsWith('#')) format = 'tsv';
-        else if (line.startsWith('{')) {
+  // Works on bytes, not strings: this pass reads every line of every file, so it must stay cheap.
+  const onLine = (buf: Buffer, from: number, to: number): void => {
+    lineNo += 1;
+    let end = to;
+    while (end > from && (buf[end - 1] === 13 || buf[end - 1] === 32)) end -= 1;
+    if (end === from) return;
+    const first = buf[from];
+    if (format === undefined) {
+      if (first === 35) format = 'tsv';
+      else if (first === 123) {
+        try {
+          fields = Object.keys(JSON.parse(buf.toString('utf8', from, end)) as object);
           format = 'json';
-          try {
-            fields = Object.keys(JSON.parse(line) as object);
-          } catch {
-            bad(lineNo);
-            format = undefined;
-            continue;
-          }
-        } else {
-          return { warning: { file: path, line: lineNo, message: 'not a Zeek log (neither JSON lines nor TSV with #fields)' } };
+        } catch {
+          bad(lineNo);
+          return;
         }
-      }
-      if (format === 'tsv') {
-        if (line.startsWith('#')) {
-          if (line.startsWith('#fields')) fields = line.split('\t').slice(1);
-          continue;
-        }
-        lines += 1;
-        if (fields.length === 0 || line.split('\t').length !== fields.length) bad(lineNo);
       } else {
-        lines += 1;
-        // A cheap shape check: parsing every record here would double the load time.
-        if (!line.startsWith('{') || !line.trimEnd().endsWith('}')) bad(lineNo);
+        notZeek = true;
+        return;
       }
     }
+    if (format === 'tsv') {
+      if (first === 35) {
+        const text = buf.toString('utf8', from, end);
+        if (text.startsWith('#fields')) fields = text.split('\t').slice(1);
+        return;
+      }
+      lines += 1;
+      let tabs = 0;
+      for (let i = from; i < end; i += 1) if (buf[i] === 9) tabs += 1;
+      if (fields.length === 0 || tabs !== fields.length - 1) bad(lineNo);
+    } else {
+      lines += 1;
+      // A shape check only: parsing every record here would double the load time.
+      if (first !== 123 || buf[end - 1] !== 125) bad(lineNo);
+    }
+  };
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of input) {
+      const buf: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      let start = 0;
+      let nl = buf.indexOf(10, start);
+      while (nl !== -1) {
+        onLine(buf, start, nl);
+        if (notZeek) break;
+        start = nl + 1;
+        nl = buf.indexOf(10, start);
+      }
+      if (notZeek) break;
+      carry = Buffer.from(buf.subarray(start));
+    }
+    if (!notZeek && carry.length > 0) onLine(carry, 0, carry.length);
   } catch (error) {
     streamError = error instanceof Error ? error : new Error(String(error));
   }
+  raw.destroy();
+  if (notZeek) return { warning: { file: path, line: lineNo, message: 'not a Zeek log (neither JSON lines nor TSV with #fields)' } };
   if (streamError) {
     const message = /incorrect header|invalid|unexpected end|Z_/i.test(streamError.message) ? `corrupt gzip (${streamError.message})` : `unreadable (${streamError.message})`;
     return { warning: { file: path, line: lineNo > 0 ? lineNo : undefined, message } };
@@ -175,15 +200,25 @@ export async function discoverZeekLogs(root: string, options: { onFile?: (path: 
     if (!known) ignored.push(p);
     return known;
   });
-  for (const [i, path] of candidates.entries()) {
-    options.onFile?.(path, i, candidates.length);
-    const log = logTypeOf(path, root) as string;
-    const { file, warning } = await inspect(path, log, options.cleanDir);
+  // gunzip runs on libuv's thread pool, so a few files at once use several cores.
+  const results: Array<{ file?: ZeekFile; warning?: LoadWarning }> = new Array(candidates.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < candidates.length) {
+      const i = next++;
+      const path = candidates[i] as string;
+      results[i] = await inspect(path, logTypeOf(path, root) as string, options.cleanDir);
+      options.onFile?.(path, done++, candidates.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, candidates.length) }, worker));
+  for (const [i, { file, warning }] of results.entries()) {
     if (warning) warnings.push(warning);
     if (file) {
       files.push(file);
       if (file.malformedLines > 0) {
-        warnings.push({ file: path, line: file.malformedExamples[0], message: `${file.malformedLines} malformed line(s) skipped (first at lines ${file.malformedExamples.join(', ')})` });
+        warnings.push({ file: candidates[i] as string, line: file.malformedExamples[0], message: `${file.malformedLines} malformed line(s) skipped (first at lines ${file.malformedExamples.join(', ')})` });
       }
     }
   }
