@@ -31,7 +31,7 @@ SELECT
   min(c.ts) AS first_ts,
   max(c.ts) AS last_ts,
   sum(coalesce(c.orig_bytes, 0) + coalesce(c.resp_bytes, 0)) AS total_bytes,
-  array_join(array_agg(CAST(CAST(floor(c.ts) AS bigint) AS varchar) || ':' || CAST(coalesce(c.orig_ip_bytes, 0) AS varchar)), ',') AS beats
+  array_join(array_agg(CAST(CAST(floor(c.ts) AS bigint) * 1000000 + least(coalesce(c.orig_ip_bytes, 0), 999999) AS varchar)), ',') AS beats
 FROM named n
 JOIN conn c ON c.uid = n.uid
 WHERE c.dt BETWEEN ? AND ?

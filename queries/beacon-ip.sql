@@ -1,7 +1,8 @@
 -- name: beacon-ip
 -- title: Beacons by IP pair
 -- detects: a source talking to one destination at regular intervals with regular sizes (C2 check-ins).
---   SQL narrows to candidate pairs and ships each pair's connections as `second:orig_ip_bytes` (unordered; sorted in TypeScript); the
+--   SQL narrows to candidate pairs and ships each pair's connections as one number per connection,
+--   second * 1e6 + min(orig_ip_bytes, 999999) (unordered; decoded and sorted in TypeScript); the
 --   RITA score (Bowley skew, MAD, 24-bin histogram, duration) is computed in TypeScript.
 -- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
 -- output: src, dst, ports, connections, unique_ts, first_ts, last_ts, total_bytes, beats
@@ -16,7 +17,7 @@ SELECT
   min(ts) AS first_ts,
   max(ts) AS last_ts,
   sum(coalesce(orig_bytes, 0) + coalesce(resp_bytes, 0)) AS total_bytes,
-  array_join(array_agg(CAST(CAST(floor(ts) AS bigint) AS varchar) || ':' || CAST(coalesce(orig_ip_bytes, 0) AS varchar)), ',') AS beats
+  array_join(array_agg(CAST(CAST(floor(ts) AS bigint) * 1000000 + least(coalesce(orig_ip_bytes, 0), 999999) AS varchar)), ',') AS beats
 FROM conn
 WHERE dt BETWEEN ? AND ?
   AND ts >= ? AND ts < ?
