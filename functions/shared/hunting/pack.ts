@@ -68,10 +68,10 @@ const iso = (epochSeconds: SqlValue | undefined): string | undefined => {
 const BEAT = 1_000_000;
 function beats(list: SqlValue | undefined): { timestamps: number[]; sizes: number[] } {
   const text = str(list);
-  const packed = new Float64Array(text === '' ? 0 : text.split(',').map(Number)).sort();
+  const packed = Float64Array.from(text === '' ? [] : text.split(',').map(Number)).sort();
   const timestamps = new Array<number>(packed.length);
   const sizes = new Array<number>(packed.length);
-  packed.forEach((v, i) => {
+  packed.forEach((v: number, i: number) => {
     timestamps[i] = Math.floor(v / BEAT);
     sizes[i] = v % BEAT;
   });
