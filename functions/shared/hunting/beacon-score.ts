@@ -37,7 +37,10 @@ const CONSECUTIVE_HOURS_FOR_FULL_SCORE = 12;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-function median(sorted: readonly number[]): number {
+/** Numeric sort on a typed array: several times faster than Array#sort with a comparator, and scoring sorts a lot. */
+const sortedCopy = (values: ArrayLike<number>): Float64Array => Float64Array.from(values).sort();
+
+function median(sorted: ArrayLike<number>): number {
   const n = sorted.length;
   if (n === 0) return 0;
   const mid = Math.floor(n / 2);
@@ -46,7 +49,7 @@ function median(sorted: readonly number[]): number {
 
 /** Q1/Q3 are the medians of the lower and upper halves, leaving out the middle value when n is odd. */
 export function quartiles(values: readonly number[]): { q1: number; q2: number; q3: number } {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortedCopy(values);
   const half = Math.floor(sorted.length / 2);
   return {
     q1: median(sorted.slice(0, half)),
@@ -63,9 +66,9 @@ export function bowleySkew(values: readonly number[]): number {
 }
 
 export function medianAbsoluteDeviation(values: readonly number[]): { median: number; mad: number } {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortedCopy(values);
   const m = median(sorted);
-  const deviations = sorted.map((v) => Math.abs(v - m)).sort((a, b) => a - b);
+  const deviations = sorted.map((v) => Math.abs(v - m)).sort();
   return { median: m, mad: median(deviations) };
 }
 
@@ -78,7 +81,9 @@ export function seriesScore(values: readonly number[], defaultMadScore: number):
 
 /** Intervals between whole-second timestamps, zeros dropped (several connections in one second are one beat). */
 export function intervalsOf(timestamps: readonly number[]): number[] {
-  const sorted = timestamps.map((t) => Math.floor(t)).sort((a, b) => a - b);
+  const sorted = new Float64Array(timestamps.length);
+  for (let i = 0; i < timestamps.length; i += 1) sorted[i] = Math.floor(timestamps[i] as number);
+  sorted.sort();
   const out: number[] = [];
   for (let i = 1; i < sorted.length; i += 1) {
     const d = (sorted[i] as number) - (sorted[i - 1] as number);
@@ -88,7 +93,10 @@ export function intervalsOf(timestamps: readonly number[]): number[] {
 }
 
 export function timestampScore(timestamps: readonly number[]): number {
-  const intervals = intervalsOf(timestamps);
+  return intervalScore(intervalsOf(timestamps));
+}
+
+function intervalScore(intervals: readonly number[]): number {
   return intervals.length >= 3 ? seriesScore(intervals, 1) : 0;
 }
 
@@ -169,16 +177,17 @@ export function scoreBeacon(input: { timestamps: readonly number[]; sizes: reado
   const { window } = input;
   const ts: number[] = [];
   const sizes: number[] = [];
-  input.timestamps.forEach((t, i) => {
-    if (t >= window.from && t < window.to) {
-      ts.push(Math.floor(t));
-      const s = input.sizes[i];
-      if (typeof s === 'number' && Number.isFinite(s)) sizes.push(s);
-    }
-  });
+  for (let i = 0; i < input.timestamps.length; i += 1) {
+    const t = input.timestamps[i] as number;
+    if (t < window.from || t >= window.to) continue;
+    ts.push(Math.floor(t));
+    const size = input.sizes[i];
+    if (typeof size === 'number' && Number.isFinite(size)) sizes.push(size);
+  }
   const unique = new Set(ts).size;
   if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= STROBE_CONNECTIONS_PER_DAY) return undefined;
-  const t = timestampScore(ts);
+  const intervals = intervalsOf(ts);
+  const t = intervalScore(intervals);
   const s = sizeScore(sizes);
   const d = durationScore(ts, window);
   const h = histogramScore(ts, window);
@@ -190,7 +199,7 @@ export function scoreBeacon(input: { timestamps: readonly number[]; sizes: reado
     durationScore: d,
     connections: ts.length,
     uniqueTimestamps: unique,
-    medianIntervalSeconds: medianAbsoluteDeviation(intervalsOf(ts)).median,
+    medianIntervalSeconds: median(sortedCopy(intervals)),
     medianBytes: medianAbsoluteDeviation(sizes).median,
   };
 }
