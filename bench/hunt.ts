@@ -27,25 +27,33 @@ const BEACONS: SyntheticBeacon[] = [
   { src: INTERNAL[99] as string, dst: '203.0.113.200', dstPort: 443, intervalSeconds: 3600, jitterSeconds: 10, bytes: 4096 },
 ];
 
+function child(flag: string, dir: string): string {
+  return execFileSync(process.execPath, [...process.execArgv, __filename, flag, dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+}
+
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile() && e.name.endsWith('.json.gz')) out.push(join(e.parentPath, e.name));
   return out;
 }
 
-async function measure(dir: string): Promise<void> {
+/** The bare scan, in a process of its own so its memory does not count against the pack's. */
+async function scan(dir: string): Promise<void> {
   const files = await filesUnder(join(dir, 'zeek'));
   const list = `[${files.map((f) => `'${f}'`).join(', ')}]`;
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
-  let t = performance.now();
-  const scan = await conn.runAndReadAll(`SELECT count(*) AS n FROM read_json(${list}, format = 'newline_delimited', compression = 'gzip', union_by_name = true)`);
+  const t = performance.now();
+  const result = await conn.runAndReadAll(`SELECT count(*) AS n FROM read_json(${list}, format = 'newline_delimited', compression = 'gzip', union_by_name = true)`);
   const scanMs = performance.now() - t;
-  const rows = Number(scan.getRowObjects()[0]?.n);
+  process.stdout.write(`${JSON.stringify({ files: files.length, rows: Number(result.getRowObjects()[0]?.n), scanMs, scanRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
   conn.closeSync();
   db.closeSync();
+}
 
-  t = performance.now();
+async function measure(dir: string): Promise<void> {
+  const { files, rows, scanMs, scanRssMB } = JSON.parse(child('--scan', dir)) as { files: number; rows: number; scanMs: number; scanRssMB: number };
+  const t = performance.now();
   const engine = await createDuckDbEngine({ logsDir: dir });
   const loadMs = performance.now() - t;
   const outcomes = await runHuntPack(engine, { from: FROM, to: TO, hosts: [], pivotIps: [], pivotDomains: [] });
@@ -56,8 +64,9 @@ async function measure(dir: string): Promise<void> {
   const planted = BEACONS.map((b) => ({ pair: `${b.src}>${b.dst}`, interval: b.intervalSeconds, rank: top10.indexOf(`${b.src}>${b.dst}`) + 1 }));
   process.stdout.write(
     `${JSON.stringify({
-      files: files.length,
+      files,
       rows,
+      scanRssMB,
       bareScanMs: Math.round(scanMs),
       loadMs: Math.round(loadMs),
       packMs: Math.round(packMs),
@@ -72,7 +81,8 @@ async function measure(dir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '5000000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, measure: { type: 'string' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '5000000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, measure: { type: 'string' }, scan: { type: 'string' } } });
+  if (values.scan) return scan(values.scan);
   if (values.measure) return measure(values.measure);
   const target = Number(values.rows);
   const dir = values.dir ?? join(tmpdir(), `mirrorhunt-bench-${target}`);
@@ -89,15 +99,14 @@ async function main(): Promise<void> {
   } else {
     process.stderr.write(`reusing ${dir} (${await readFile(marker, 'utf8')})\n`);
   }
-  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--measure', dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const r = JSON.parse(out) as Record<string, unknown>;
+  const r = JSON.parse(child('--measure', dir)) as Record<string, unknown>;
   process.stdout.write(
     [
       `synthetic conn rows (all logs): ${r.rows} in ${r.files} gzip JSON files`,
       `bare scan (count(*)):           ${r.bareScanMs} ms`,
       `full pack (load + 14 hunts):    ${r.packMs} ms (load ${r.loadMs} ms), ${r.rowsPerSecond} rows/s`,
       `pack / bare scan:               ${r.ratioPackToScan}x (aim <= 2x)`,
-      `peak RSS (measuring process):   ${r.peakRssMB} MB (aim <= 1536 MB)`,
+      `peak RSS (pack process):        ${r.peakRssMB} MB (aim <= 1536 MB); bare scan process ${r.scanRssMB} MB`,
       `planted beacons in top 10:      ${JSON.stringify(r.planted)} -> ${r.allPlantedInTop10 ? 'all found' : 'MISSED SOME'}`,
       `per hunt ms:                    ${JSON.stringify(r.huntMs)}`,
       '',
