@@ -3,6 +3,12 @@ import { parseOrThrow } from './validation';
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/**
+ * GuardDuty types are `ThreatPurpose:ResourceType/ThreatFamily.Variant!Artifact` in this alphabet.
+ * Holding the type to it matters because a configured `Prefix.*` entry would otherwise accept
+ * anything after the prefix, and the type travels on into the execution input and the report.
+ */
+export const FINDING_TYPE = /^[A-Za-z0-9:/._!&-]{1,256}$/;
 
 const remoteIpDetails = z.object({ ipAddressV4: z.string().max(64).optional() }).loose().optional();
 
@@ -14,7 +20,7 @@ const remoteIpDetails = z.object({ ipAddressV4: z.string().max(64).optional() })
 const findingSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"'),
-    type: z.string().min(1).max(256),
+    type: z.string().regex(FINDING_TYPE, 'must be a GuardDuty finding type such as Backdoor:EC2/C&CActivity.B!DNS'),
     severity: z.number().min(0).max(10),
     title: z.string().max(1024).optional(),
     accountId: z.string().max(32).optional(),

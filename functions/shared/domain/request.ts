@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { parseOrThrow } from './validation';
-import type { Finding } from './finding';
+import { FINDING_TYPE, type Finding } from './finding';
 
 export const DEFAULT_CAPTURE_MINUTES = 60;
 export const MAX_CAPTURE_MINUTES = 24 * 60;
 
 const findingSummarySchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  type: z.string().min(1).max(256),
+  type: z.string().regex(FINDING_TYPE),
   severity: z.number().min(0).max(10),
   title: z.string().max(1024),
   remoteIps: z.array(z.string().max(64)).max(20),
