@@ -130,7 +130,7 @@ describe('investigate, run locally on the simulated account', () => {
     const h = harness();
     const first = await h.local.trigger(h.event);
     const again = await h.local.trigger(h.event);
-    const updated = await h.local.trigger(guardDutyEvent({ ...ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }), updatedAt: '2026-11-24T09:00:00Z', service: { count: 5 } }));
+    const updated = await h.local.trigger(guardDutyEvent({ ...ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }), updatedAt: '2026-11-24T09:00:00Z', title: 'EC2 instance i-0a1b2c3d4e5f60718 is still querying a command and control server.' }));
     expect([first.outcome, again.outcome, updated.outcome]).toEqual(['started', 'started', 'duplicate']);
     expect(h.local.stepFunctions.executions.size).toBe(1);
     await h.local.stepFunctions.executions.get((first as { executionName: string }).executionName)?.done;
