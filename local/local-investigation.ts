@@ -43,7 +43,8 @@ export function createLocalInvestigation(options: LocalInvestigationOptions): Lo
   const { account } = options;
   const { topicArn } = provisionStack(account);
   const wrap = options.wrap ?? ((_name, fn) => fn);
-  let deps: Deps | undefined;
+  // The handlers are built on first use: their deps need the local Step Functions client, made below.
+  const ready: { deps?: Deps } = {};
   const lazy = (factory: (d: Deps) => (input: unknown) => Promise<unknown>) => {
     let step: ((input: unknown) => Promise<unknown>) | undefined;
     return async (input: unknown) => {
@@ -52,8 +53,8 @@ export function createLocalInvestigation(options: LocalInvestigationOptions): Lo
     };
   };
   const requireDeps = () => {
-    if (!deps) throw new Error('local deps not ready');
-    return deps;
+    if (!ready.deps) throw new Error('local deps not ready');
+    return ready.deps;
   };
   const functions = {
     resolveTarget: wrap('resolveTarget', lazy(resolveTarget)),
@@ -77,7 +78,8 @@ export function createLocalInvestigation(options: LocalInvestigationOptions): Lo
     onEvent: options.onEvent,
     now: () => account.clock.now(),
   });
-  deps = localDeps(account, { sfn: stepFunctions.client(), config: options.config, queryEngine: options.queryEngine });
+  const deps = localDeps(account, { sfn: stepFunctions.client(), config: options.config, queryEngine: options.queryEngine });
+  ready.deps = deps;
   const trigger = startInvestigation(deps);
   return { stepFunctions, deps, topicArn, trigger };
 }
