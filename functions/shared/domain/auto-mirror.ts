@@ -46,16 +46,20 @@ const runInstancesSchema = z.object({
   detail: z
     .object({
       eventName: z.literal('RunInstances'),
-      errorCode: z.string().optional(),
+      // Logged when the call failed: CloudTrail codes are short (`Client.UnauthorizedOperation`).
+      errorCode: z.string().max(128).optional(),
       responseElements: z.object({ instancesSet: z.object({ items: z.array(item).max(1000) }).loose() }).loose().nullish(),
     })
     .loose(),
 });
 
+/** The states EC2 reports in a state-change notification. */
+const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const;
+
 const stateChangeSchema = z.object({
   source: z.literal('aws.ec2'),
   'detail-type': z.literal('EC2 Instance State-change Notification'),
-  detail: z.object({ 'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/), state: z.string().max(32) }).loose(),
+  detail: z.object({ 'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/), state: z.enum(INSTANCE_STATES) }).loose(),
 });
 
 export type LaunchEvent =
@@ -69,7 +73,9 @@ export function parseLaunchEvent(event: unknown): LaunchEvent {
   if (stateChange.success) return { kind: 'state-change', instanceId: stateChange.data.detail['instance-id'], state: stateChange.data.detail.state };
   const parsed = runInstancesSchema.safeParse(event);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    // Report the issues of the kind of event it claims to be, so the log names the field at fault.
+    const claimsStateChange = typeof event === 'object' && event !== null && (event as Record<string, unknown>)['detail-type'] === 'EC2 Instance State-change Notification';
+    const problems = (claimsStateChange ? stateChange.error : parsed.error).issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new Error(`not a RunInstances CloudTrail event or an EC2 state-change notification: ${problems}`);
   }
   const { detail } = parsed.data;
