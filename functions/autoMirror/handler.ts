@@ -1,13 +1,12 @@
 import { DeleteTrafficMirrorSessionCommand } from '@aws-sdk/client-ec2';
 import { required } from '../shared/config';
-import { createMirrorSession, describeInstance, existingSessions, mirrorTargetNetworkInterfaces } from '../shared/adapters/ec2';
+import { describeInstance, existingSessions } from '../shared/adapters/ec2';
 import { isAwsError, translateAwsError } from '../shared/adapters/aws-errors';
-import { decideEnis, emfLine, parseLaunchEvent, scopeDecision, type LaunchedInstance } from '../shared/domain/auto-mirror';
-import { clientToken } from '../shared/domain/ids';
+import { emfLine, isFleetSession, launchedFromView, parseLaunchEvent, type LaunchedInstance } from '../shared/domain/auto-mirror';
 import type { InstanceView } from '../shared/domain/target';
-import { MirrorSessionError, TargetNotFoundError } from '../shared/errors';
-import { TAG_MANAGED, TAG_ROLE } from '../shared/tags';
+import { TargetNotFoundError } from '../shared/errors';
 import { withBackoff, type BackoffOptions } from '../shared/workflows/backoff';
+import { mirrorInstancesToFleet } from '../shared/workflows/fleet-mirror';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 export type AutoMirrorOutcome = 'created' | 'already-mirrored' | 'unsupported-type' | 'quota-full' | 'out-of-scope' | 'not-mirrorable' | 'deleted' | 'failed';
@@ -17,21 +16,9 @@ export interface AutoMirrorResult {
   decisions: Array<{ instanceId: string; networkInterfaceId?: string; outcome: AutoMirrorOutcome; reason: string; sessionId?: string }>;
 }
 
-function fromView(view: InstanceView): LaunchedInstance {
-  return {
-    instanceId: view.instanceId,
-    instanceType: view.instanceType,
-    vpcId: view.vpcId,
-    subnetId: view.subnetId,
-    state: view.state,
-    tags: view.tags,
-    networkInterfaces: view.networkInterfaces.map((n) => ({ networkInterfaceId: n.networkInterfaceId, deviceIndex: n.deviceIndex, interfaceType: n.interfaceType })),
-  };
-}
-
 /**
  * Mirrors new instances onto the standing sensor fleet. Idempotent: the session's ClientToken is
- * derived from the ENI and the fleet target, so a replayed event or a concurrent invocation gets
+ * derived from the ENI, the fleet target and the instance's launch time, so a replayed event or a concurrent invocation gets
  * the same session back from EC2 instead of a second one; and an ENI already mirrored to the
  * fleet is left alone. Every decision is logged as JSON and counted as an EMF metric.
  */
@@ -70,7 +57,7 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
       if (parsed.state === 'stopped' && deps.config.stoppedInstancePolicy === 'delete') {
         // Sessions bill while the instance is stopped; ours are re-created when it runs again.
         const sessions = await withBackoff(() => existingSessions(ec2, view.networkInterfaces.map((n) => n.networkInterfaceId)), backoff);
-        for (const s of sessions.filter((x) => x.targetId === targetId)) {
+        for (const s of sessions.filter((x) => isFleetSession(x.tags))) {
           try {
             await withBackoff(async () => {
               try {
@@ -88,55 +75,14 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
         return emit(deps, result, metrics);
       }
       if (parsed.state !== 'running') return result;
-      instances = [fromView(view)];
+      instances = [launchedFromView(view)];
     }
 
-    for (const instance of instances) {
-      // Our own sensors are never mirrored onto themselves.
-      if (instance.tags[TAG_MANAGED] === 'true' && instance.tags[TAG_ROLE]) continue;
-      const inScope = scopeDecision(instance, scope);
-      if (!inScope.inScope) {
-        result.decisions.push({ instanceId: instance.instanceId, outcome: 'out-of-scope', reason: inScope.reason });
-        continue;
-      }
-      const eniIds = instance.networkInterfaces.map((n) => n.networkInterfaceId);
-      try {
-        const [sessions, targets] = await Promise.all([
-          withBackoff(() => existingSessions(ec2, eniIds), backoff),
-          withBackoff(() => mirrorTargetNetworkInterfaces(ec2, eniIds), backoff),
-        ]);
-        for (const decision of decideEnis(instance, scope, targetId, sessions, targets)) {
-          if (decision.outcome !== 'create') {
-            result.decisions.push({ instanceId: instance.instanceId, networkInterfaceId: decision.networkInterfaceId, outcome: decision.outcome, reason: decision.reason });
-            continue;
-          }
-          try {
-            const sessionId = await withBackoff(
-              () =>
-                createMirrorSession(ec2, {
-                  networkInterfaceId: decision.networkInterfaceId,
-                  targetId,
-                  filterId,
-                  sessionNumber: decision.sessionNumber ?? 1,
-                  vni: deps.config.fleetVni ?? 0,
-                  clientToken: clientToken('fleet', decision.networkInterfaceId, targetId),
-                  tags: [
-                    { Key: TAG_MANAGED, Value: 'true' },
-                    { Key: TAG_ROLE, Value: 'fleet-session' },
-                    { Key: 'mirrorhunt:source-instance', Value: instance.instanceId },
-                  ],
-                }),
-              backoff,
-            );
-            result.decisions.push({ instanceId: instance.instanceId, networkInterfaceId: decision.networkInterfaceId, outcome: 'created', reason: decision.reason, sessionId });
-          } catch (error) {
-            const outcome: AutoMirrorOutcome = error instanceof MirrorSessionError && /SessionsPerInterfaceLimitExceeded/.test(error.message) ? 'quota-full' : 'failed';
-            result.decisions.push({ instanceId: instance.instanceId, networkInterfaceId: decision.networkInterfaceId, outcome, reason: (error as Error).message });
-          }
-        }
-      } catch (error) {
-        result.decisions.push({ instanceId: instance.instanceId, outcome: 'failed', reason: (error as Error).message });
-      }
+    const decisions = await mirrorInstancesToFleet(ec2, instances, { targetId, filterId, vni: deps.config.fleetVni, scope, backoff });
+    for (const d of decisions) {
+      // A launch event never runs dry, so 'would-create' does not occur here.
+      if (d.outcome === 'would-create') continue;
+      result.decisions.push({ instanceId: d.instanceId, networkInterfaceId: d.networkInterfaceId, outcome: d.outcome, reason: d.reason, sessionId: d.sessionId });
     }
     return emit(deps, result, metrics);
   };

@@ -9,6 +9,14 @@ export const TAG_SOURCE_INSTANCE = 'mirrorhunt:source-instance';
 
 export type ResourceRole = 'sensor' | 'sensor-security-group' | 'mirror-target' | 'mirror-filter' | 'mirror-session';
 
+/** Role tag of the standing fleet's sensor instances (set by the Auto Scaling group's launch template). */
+export const ROLE_FLEET_SENSOR = 'fleet-sensor';
+/**
+ * Role tag of the sessions that mirror an instance onto the fleet. Only sessions with this role
+ * and the managed tag are the reconciler's: an incident's own sessions are the workflow's.
+ */
+export const ROLE_FLEET_SESSION = 'fleet-session';
+
 export interface Tag {
   Key: string;
   Value: string;
@@ -21,6 +29,15 @@ export function incidentTags(incidentId: string, role: ResourceRole, extra: Reco
     { Key: TAG_ROLE, Value: role },
     { Key: 'Name', Value: `mirrorhunt-${role}-${incidentId}`.slice(0, 255) },
     ...Object.entries(extra).map(([Key, Value]) => ({ Key, Value })),
+  ];
+}
+
+/** Tags of a session mirroring an instance onto the standing fleet. */
+export function fleetSessionTags(sourceInstanceId: string): Tag[] {
+  return [
+    { Key: TAG_MANAGED, Value: 'true' },
+    { Key: TAG_ROLE, Value: ROLE_FLEET_SESSION },
+    { Key: TAG_SOURCE_INSTANCE, Value: sourceInstanceId },
   ];
 }
 

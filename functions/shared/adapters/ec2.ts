@@ -12,6 +12,7 @@ import {
   DescribeNetworkInterfacesCommand,
   DescribeVpcsCommand,
   ModifyTrafficMirrorFilterNetworkServicesCommand,
+  ModifyTrafficMirrorSessionCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   paginateDescribeInstances,
@@ -26,7 +27,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { MirrorSessionError, TargetNotFoundError } from '../errors';
 import type { FilterRuleSpec, VpcCidrs } from '../domain/filter-rules';
-import type { ExistingSession, FilterRuleView, InstanceView } from '../domain/target';
+import type { FilterRuleView, InstanceView, TaggedSession } from '../domain/target';
 import { TAG_INCIDENT, TAG_MANAGED, isManagedByUs, type Tag } from '../tags';
 import { isAwsError, translateAwsError } from './aws-errors';
 
@@ -49,6 +50,7 @@ function toInstanceView(instance: Instance): InstanceView {
     vpcId: instance.VpcId ?? '',
     subnetId: instance.SubnetId ?? '',
     availabilityZone: instance.Placement?.AvailabilityZone ?? '',
+    launchTime: instance.LaunchTime?.toISOString(),
     tags: Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
     networkInterfaces: (instance.NetworkInterfaces ?? []).map((eni) => ({
       networkInterfaceId: eni.NetworkInterfaceId ?? '',
@@ -142,12 +144,11 @@ function toRuleView(rule: TrafficMirrorFilterRule): FilterRuleView {
   };
 }
 
-/** Sessions already on these ENIs, with their filters' rules so we can tell if they would shadow ours. */
-export async function existingSessions(ec2: EC2Client, networkInterfaceIds: string[]): Promise<ExistingSession[]> {
-  if (networkInterfaceIds.length === 0) return [];
+/** Sessions matching the filters (all of them without), each with its filter's rules and its tags. */
+async function describeSessions(ec2: EC2Client, filters: Filter[] | undefined): Promise<TaggedSession[]> {
   return call('DescribeTrafficMirrorSessions', async () => {
     const sessions = [];
-    const pages = paginateDescribeTrafficMirrorSessions({ client: ec2 }, { Filters: [{ Name: 'network-interface-id', Values: networkInterfaceIds }] });
+    const pages = paginateDescribeTrafficMirrorSessions({ client: ec2 }, filters ? { Filters: filters } : {});
     for await (const page of pages) sessions.push(...(page.TrafficMirrorSessions ?? []));
     const filterIds = [...new Set(sessions.map((s) => s.TrafficMirrorFilterId).filter((id): id is string => !!id))];
     const rulesByFilter = new Map<string, { ingress: FilterRuleView[]; egress: FilterRuleView[] }>();
@@ -166,10 +167,64 @@ export async function existingSessions(ec2: EC2Client, networkInterfaceIds: stri
       networkInterfaceId: s.NetworkInterfaceId ?? '',
       sessionNumber: s.SessionNumber ?? 0,
       targetId: s.TrafficMirrorTargetId,
+      filterId: s.TrafficMirrorFilterId,
+      tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       ingressRules: rulesByFilter.get(s.TrafficMirrorFilterId ?? '')?.ingress ?? [],
       egressRules: rulesByFilter.get(s.TrafficMirrorFilterId ?? '')?.egress ?? [],
     }));
   });
+}
+
+/** Sessions already on these ENIs, with their filters' rules so we can tell if they would shadow ours. */
+export async function existingSessions(ec2: EC2Client, networkInterfaceIds: string[]): Promise<TaggedSession[]> {
+  if (networkInterfaceIds.length === 0) return [];
+  return describeSessions(ec2, [{ Name: 'network-interface-id', Values: networkInterfaceIds }]);
+}
+
+/** Every mirror session in the account and region, ours and others', with tags: what the reconciler compares. */
+export async function listMirrorSessions(ec2: EC2Client): Promise<TaggedSession[]> {
+  return describeSessions(ec2, undefined);
+}
+
+/** Every ENI in the region that is itself a mirror target (it cannot be a source). */
+export async function listMirrorTargetNetworkInterfaces(ec2: EC2Client): Promise<Set<string>> {
+  const found = new Set<string>();
+  await call('DescribeTrafficMirrorTargets', async () => {
+    for await (const page of paginateDescribeTrafficMirrorTargets({ client: ec2 }, {})) {
+      for (const target of page.TrafficMirrorTargets ?? []) if (target.NetworkInterfaceId) found.add(target.NetworkInterfaceId);
+    }
+  });
+  return found;
+}
+
+/**
+ * Instances page by page (the SDK paginator follows NextToken), so a caller can report progress
+ * and pace its own calls between pages instead of holding the whole account in memory first.
+ */
+export async function* instancePages(ec2: EC2Client, input: { states: string[]; vpcIds?: string[]; pageSize?: number }): AsyncGenerator<InstanceView[]> {
+  const filters: Filter[] = [{ Name: 'instance-state-name', Values: input.states }];
+  if (input.vpcIds && input.vpcIds.length > 0) filters.push({ Name: 'vpc-id', Values: input.vpcIds });
+  const pages = paginateDescribeInstances({ client: ec2, pageSize: input.pageSize ?? 200 }, { Filters: filters });
+  try {
+    for await (const page of pages) {
+      yield (page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map(toInstanceView);
+    }
+  } catch (error) {
+    throw translateAwsError(error, 'DescribeInstances');
+  }
+}
+
+/** Points an existing session at another target and filter, keeping its number (its priority on the ENI). */
+export async function repointMirrorSession(ec2: EC2Client, input: { sessionId: string; targetId: string; filterId: string }): Promise<void> {
+  await call(`ModifyTrafficMirrorSession ${input.sessionId}`, () =>
+    ec2.send(
+      new ModifyTrafficMirrorSessionCommand({
+        TrafficMirrorSessionId: input.sessionId,
+        TrafficMirrorTargetId: input.targetId,
+        TrafficMirrorFilterId: input.filterId,
+      }),
+    ),
+  );
 }
 
 function tagSpec(resourceType: string, tags: Tag[]) {
@@ -315,7 +370,7 @@ export async function createEastWestFilter(
 
 export async function createMirrorSession(
   ec2: EC2Client,
-  input: { networkInterfaceId: string; targetId: string; filterId: string; sessionNumber: number; vni: number; clientToken: string; tags: Tag[] },
+  input: { networkInterfaceId: string; targetId: string; filterId: string; sessionNumber: number; vni?: number; clientToken: string; tags: Tag[]; description?: string },
 ): Promise<string> {
   try {
     const out = await ec2.send(
@@ -325,7 +380,7 @@ export async function createMirrorSession(
         TrafficMirrorFilterId: input.filterId,
         SessionNumber: input.sessionNumber,
         VirtualNetworkId: input.vni,
-        Description: 'mirrorhunt incident capture',
+        Description: input.description ?? 'mirrorhunt incident capture',
         ClientToken: input.clientToken,
         TagSpecifications: tagSpec('traffic-mirror-session', input.tags),
       }),

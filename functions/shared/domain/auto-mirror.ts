@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { clientToken } from './ids';
 import { mirroringSupport } from './instance-types';
-import { chooseSessionNumber, type ExistingSession } from './target';
+import { ROLE_FLEET_SESSION, TAG_MANAGED, TAG_ROLE } from '../tags';
+import { chooseSessionNumber, type ExistingSession, type InstanceView } from './target';
 
 /** One instance a launch event (or a state change) tells us about. */
 export interface LaunchedInstance {
@@ -9,6 +11,8 @@ export interface LaunchedInstance {
   vpcId?: string;
   subnetId?: string;
   state?: string;
+  /** ISO time of the instance's latest start (EC2 resets it on every start from stopped). */
+  launchTime?: string;
   tags: Record<string, string>;
   networkInterfaces: Array<{ networkInterfaceId: string; deviceIndex: number; interfaceType: string }>;
 }
@@ -20,6 +24,7 @@ const item = z
     vpcId: z.string().max(64).optional(),
     subnetId: z.string().max(64).optional(),
     instanceState: z.object({ name: z.string().max(32) }).loose().optional(),
+    launchTime: z.union([z.number(), z.string().max(64)]).optional(),
     tagSet: z.object({ items: z.array(z.object({ key: z.string().max(128), value: z.string().max(256).optional() })).max(50) }).loose().optional(),
     networkInterfaceSet: z
       .object({

@@ -24,6 +24,8 @@ export interface InstanceView {
   vpcId: string;
   subnetId: string;
   availabilityZone: string;
+  /** ISO time of the latest start; absent when EC2 did not say. */
+  launchTime?: string;
   networkInterfaces: NetworkInterfaceView[];
   tags: Record<string, string>;
 }
@@ -44,6 +46,12 @@ export interface ExistingSession {
   targetId?: string;
   ingressRules: FilterRuleView[];
   egressRules: FilterRuleView[];
+}
+
+/** A session as the reconciler sees it: with its filter and tags, so ours can be told apart. */
+export interface TaggedSession extends ExistingSession {
+  filterId?: string;
+  tags: Record<string, string>;
 }
 
 export interface MirrorableEni {
