@@ -94,6 +94,7 @@ export function parseLaunchEvent(event: unknown): LaunchEvent {
       vpcId: i.vpcId,
       subnetId: i.subnetId,
       state: i.instanceState?.name,
+      launchTime: isoTime(i.launchTime),
       tags: Object.fromEntries((i.tagSet?.items ?? []).map((t) => [t.key, t.value ?? ''])),
       networkInterfaces: (i.networkInterfaceSet?.items ?? []).map((n) => ({
         networkInterfaceId: n.networkInterfaceId,
@@ -102,6 +103,46 @@ export function parseLaunchEvent(event: unknown): LaunchEvent {
       })),
     })),
   };
+}
+
+function isoTime(value: number | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
+
+/** Our own sensors (incident or fleet) carry the managed tag and a role: they are never mirrored. */
+export function isOwnSensor(tags: Record<string, string>): boolean {
+  return tags[TAG_MANAGED] === 'true' && !!tags[TAG_ROLE];
+}
+
+/** A session auto-mirroring created (managed tag and the fleet-session role): the only kind fleet code changes or deletes. */
+export function isFleetSession(tags: Record<string, string>): boolean {
+  return tags[TAG_MANAGED] === 'true' && tags[TAG_ROLE] === ROLE_FLEET_SESSION;
+}
+
+/** The fields of a described instance that the mirroring decisions read. */
+export function launchedFromView(view: InstanceView): LaunchedInstance {
+  return {
+    instanceId: view.instanceId,
+    instanceType: view.instanceType,
+    vpcId: view.vpcId,
+    subnetId: view.subnetId,
+    state: view.state,
+    launchTime: view.launchTime,
+    tags: view.tags,
+    networkInterfaces: view.networkInterfaces.map((n) => ({ networkInterfaceId: n.networkInterfaceId, deviceIndex: n.deviceIndex, interfaceType: n.interfaceType })),
+  };
+}
+
+/**
+ * Idempotency token of the fleet session for one ENI. A replayed event or a concurrent caller
+ * (auto-mirror, reconciler, backfill) gets the same session back. The launch time is part of it
+ * because EC2 honours a token for at least a day: after a stop (sessions deleted) and a start
+ * (new launch time) the instance must get a new session, not the deleted one's id.
+ */
+export function fleetSessionToken(networkInterfaceId: string, targetId: string, launchTime: string | undefined): string {
+  return clientToken('fleet', networkInterfaceId, targetId, launchTime ?? '');
 }
 
 export interface MirrorScope {
