@@ -235,9 +235,8 @@ export class Fuzzer {
     const count = 1 + this.int(3);
     for (let n = 0; n < count; n++) {
       const hot = this.options.hotPaths ?? [];
-      const existing = this.paths(event).filter((p) => p.length > 0);
       const useHot = hot.length > 0 && this.chance(0.5);
-      const path = useHot ? this.pick(hot) : this.pick(existing);
+      const path = useHot ? this.pick(hot) : this.pick(this.paths(event).filter((p) => p.length > 0));
       if (!path) continue;
       const op = this.int(7);
       event = this.apply(event, path, op, steps);
