@@ -7,6 +7,7 @@ commands:
   demo [--finding FILE] [--logs DIR]   run a whole investigation locally, on a simulated AWS account
   hunt <folder> [options]              run the hunt pack over a folder of Zeek logs (DuckDB)
   start --instance i-... --reason ...  start an investigation in a deployed stack
+  backfill --target-id tmt-... ...     mirror instances already running onto the sensor fleet
 
 Run 'mirrorhunt <command> --help' for a command's options.`;
 
@@ -18,6 +19,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'hunt': {
       const { huntCommand } = await import('./commands/hunt');
       return huntCommand(rest, io);
+    }
+    case 'backfill': {
+      const { backfillCommand } = await import('./commands/backfill');
+      return backfillCommand(rest, io);
     }
     case 'demo': {
       const { demoCommand } = await import('../local/demo');

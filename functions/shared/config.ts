@@ -33,6 +33,8 @@ const schema = z.object({
   MIRROR_SCOPE_COMBINE: z.enum(['and', 'or']).default('and'),
   MIRROR_ENI_MODE: z.enum(['all', 'primary']).default('all'),
   STOPPED_INSTANCE_POLICY: z.enum(['keep', 'delete']).default('delete'),
+  RECONCILE_DRY_RUN: bool.default(false),
+  RECONCILE_MAX_ACTIONS: z.coerce.number().int().min(1).max(10000).default(500),
 });
 
 export interface Config {
@@ -55,6 +57,9 @@ export interface Config {
   fleetVni?: number;
   mirrorScope: { vpcIds: string[]; subnetIds: string[]; optInTags: string[]; optOutTags: string[]; combine: 'and' | 'or'; eniMode: 'all' | 'primary' };
   stoppedInstancePolicy: 'keep' | 'delete';
+  reconcileDryRun: boolean;
+  /** Changes one reconciler run makes at most; the rest wait for the next run. */
+  reconcileMaxActions: number;
 }
 
 const ENV_NAMES: Record<keyof Config, string> = {
@@ -77,6 +82,8 @@ const ENV_NAMES: Record<keyof Config, string> = {
   fleetVni: 'FLEET_VNI',
   mirrorScope: 'MIRROR_VPC_IDS',
   stoppedInstancePolicy: 'STOPPED_INSTANCE_POLICY',
+  reconcileDryRun: 'RECONCILE_DRY_RUN',
+  reconcileMaxActions: 'RECONCILE_MAX_ACTIONS',
 };
 
 /** Parsed once per cold start; a bad value fails loudly with the variable's name. */
@@ -115,6 +122,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       eniMode: e.MIRROR_ENI_MODE,
     },
     stoppedInstancePolicy: e.STOPPED_INSTANCE_POLICY,
+    reconcileDryRun: e.RECONCILE_DRY_RUN,
+    reconcileMaxActions: e.RECONCILE_MAX_ACTIONS,
   };
 }
 
