@@ -2,7 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EC2Client, AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { mockClient } from 'aws-sdk-client-mock';
+import { launchSensor } from '../../../functions/launchSensor/handler';
+import { startInvestigation } from '../../../functions/startInvestigation/handler';
+import { parseConfig } from '../../../functions/shared/config';
+import type { Deps } from '../../../functions/shared/runtime';
 import { InvalidInputError } from '../../../functions/shared/errors';
+import { ec2Finding, guardDutyEvent } from '../../support/fixtures';
 import {
   parseSensorEnv,
   renderSensorEnv,
@@ -157,5 +167,76 @@ describe('renderSensorEnv', () => {
     // Assess
     expect(lines).toHaveLength(7);
     expect(lines.every((line) => /^MIRRORHUNT_[A-Z_]+='[^'\n]*'$/.test(line))).toBe(true);
+  });
+});
+
+describe('sensor user data for an investigation a hostile finding started', () => {
+  const ec2Mock = mockClient(EC2Client);
+  const sfnMock = mockClient(SFNClient);
+  const ssmMock = mockClient(SSMClient);
+  const HOSTILE = ["$(touch /tmp/pwned)", '`id`', "'; reboot; '", '\nMIRRORHUNT_BUCKET=evil\nMIRRORHUNT_ENV_END\nreboot\n'];
+
+  function deps(): Deps {
+    return {
+      config: parseConfig({
+        STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:mirrorhunt-dev-investigate',
+        LOG_BUCKET: 'mirrorhunt-dev-logbucket-1x2y3z',
+        SENSOR_AMI_PARAMETER: '/mirrorhunt/dev/sensor-ami-id',
+        SENSOR_INSTANCE_PROFILE_ARN: 'arn:aws:iam::123456789012:instance-profile/mirrorhunt-sensor',
+      }),
+      clients: { ec2: new EC2Client({ region: 'us-east-1' }), sfn: new SFNClient({ region: 'us-east-1' }), ssm: new SSMClient({ region: 'us-east-1' }) } as Deps['clients'],
+      now: () => new Date('2026-11-24T08:00:00Z'),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      queryEngine: async () => {
+        throw new Error('not used');
+      },
+    };
+  }
+
+  const stateFor = (incidentId: string, request: unknown = {}) => ({
+    incidentId,
+    request,
+    target: { instanceId: 'i-05746eb48123455e0', vpcId: 'vpc-0aa00000000000001', subnetId: 'subnet-0aa00000000000001', cidrs: { ipv4: ['10.40.0.0/16'], ipv6: [] } },
+  });
+
+  beforeEach(() => {
+    for (const mock of [ec2Mock, sfnMock, ssmMock]) mock.reset();
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:x' });
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0123456789abcdef0' } });
+    ec2Mock.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0123456789abcdef0' });
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0ffff000000000001' }] });
+  });
+
+  it('carries none of the finding\'s text into the script, only the incident id made from the validated finding id', async () => {
+    // Prepare: every free-text field the trigger keeps holds a shell payload.
+    const finding = ec2Finding() as Record<string, unknown> & { resource: { instanceDetails: { tags: Array<{ key: string; value: string }> } } };
+    finding.title = HOSTILE.join(' ');
+    finding.service = { action: { actionType: 'DNS_REQUEST', dnsRequestAction: { domain: HOSTILE[2] } } };
+    finding.resource.instanceDetails.tags = HOSTILE.map((value, i) => ({ key: `k${i}`, value }));
+    const started = await startInvestigation(deps())(guardDutyEvent(finding));
+    expect(started).toMatchObject({ outcome: 'started' });
+    const { name: incidentId, input } = sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+
+    // Act: the state machine names the incident after the execution and passes the request along.
+    await launchSensor(deps())(stateFor(incidentId!, JSON.parse(input!)));
+
+    // Assess
+    const userData = Buffer.from(ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input.UserData!, 'base64').toString('utf8');
+    for (const payload of HOSTILE) expect(userData).not.toContain(payload.trim());
+    expect(userData).not.toContain('pwned');
+    const settings = userData.split('\n').filter((line) => line.startsWith('MIRRORHUNT_') && line !== 'MIRRORHUNT_ENV_END');
+    expect(settings).toHaveLength(7);
+    for (const line of settings) expect(line).toMatch(/^MIRRORHUNT_[A-Z_]+='[^'\n]*'$/);
+    expect(nulPairs(runUserData(userData).env).MIRRORHUNT_INCIDENT_ID).toBe(incidentId);
+  });
+
+  it.each(["gd-x'; reboot; '", 'gd-$(id)', 'gd-x\nMIRRORHUNT_ENV_END\nreboot', 'gd-`id`'])('refuses to launch a sensor for incident id %j: no security group, no instance', async (incidentId) => {
+    // Act
+    const launch = launchSensor(deps())(stateFor(incidentId));
+
+    // Assess
+    await expect(launch).rejects.toThrow(InvalidInputError);
+    expect(ec2Mock.calls()).toHaveLength(0);
   });
 });

@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runHunts } from '../../../functions/runHunts/handler';
+import { startInvestigation } from '../../../functions/startInvestigation/handler';
+import { createAthenaEngine } from '../../../functions/shared/adapters/athena';
+import { parseConfig } from '../../../functions/shared/config';
+import { parseInvestigationRequest } from '../../../functions/shared/domain/request';
+import { listHunts } from '../../../functions/shared/hunting/pack';
+import type { Deps } from '../../../functions/shared/runtime';
+import { ec2Finding, guardDutyEvent } from '../../support/fixtures';
+
+const athenaMock = mockClient(AthenaClient);
+const sfnMock = mockClient(SFNClient);
+const QUERIES = join(__dirname, '..', '..', '..', 'queries');
+const HOSTILE_DOMAIN = "x' OR '1'='1";
+const HOSTILE_IP = "1.2.3.4'; DROP TABLE conn; --";
+
+function deps(): Deps {
+  const athena = new AthenaClient({ region: 'us-east-1' });
+  return {
+    config: parseConfig({ STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:mirrorhunt-dev-investigate', ATHENA_WORKGROUP: 'mirrorhunt', ATHENA_DATABASE: 'mirrorhunt_zeek' }),
+    clients: { sfn: new SFNClient({ region: 'us-east-1' }) } as Deps['clients'],
+    now: () => new Date('2026-11-24T10:00:00Z'),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    queryEngine: async () => createAthenaEngine(athena, { workGroup: 'mirrorhunt', database: 'mirrorhunt_zeek', pollIntervalMs: 1, sleep: async () => undefined }),
+  };
+}
+
+/** The execution input startInvestigation hands the state machine for a DNS finding naming `domain`. */
+async function requestFromDnsFinding(domain: string): Promise<unknown> {
+  const finding = ec2Finding({ type: 'Backdoor:EC2/C&CActivity.B!DNS' }) as Record<string, unknown>;
+  finding.service = { action: { actionType: 'DNS_REQUEST', dnsRequestAction: { domain } } };
+  await startInvestigation(deps())(guardDutyEvent(finding));
+  return JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
+}
+
+beforeEach(() => {
+  athenaMock.reset();
+  sfnMock.reset();
+  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:mirrorhunt-dev-investigate:gd-x' });
+  let n = 0;
+  athenaMock.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q-${++n}` }));
+  athenaMock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+  athenaMock.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [] }, Rows: [{ Data: [] }] } });
+});
+
+describe('runHunts with values from a hostile finding', () => {
+  it('sends Athena each query file byte for byte and the finding values only as quoted parameters', async () => {
+    // Prepare: the domain comes from the GuardDuty event through startInvestigation; the IP, which
+    // the trigger drops as not an address, is what an analyst could type into a manual request.
+    const fromFinding = (await requestFromDnsFinding(HOSTILE_DOMAIN)) as Record<string, unknown>;
+    const request = parseInvestigationRequest({ ...fromFinding, pivotIps: [HOSTILE_IP] });
+    expect(request.pivotDomains).toEqual([HOSTILE_DOMAIN]);
+    const state = {
+      incidentId: 'gd-16afba5c5c43e07c9e3e5e2e544e95df',
+      request,
+      target: { hosts: ['10.0.0.12'] },
+      mirror: { startedAt: '2026-11-24T08:00:00.000Z' },
+      mirrorStop: { stoppedAt: '2026-11-24T09:00:00.000Z' },
+    };
+
+    // Act
+    const result = await runHunts(deps())(state);
+
+    // Assess
+    const files = readdirSync(QUERIES).filter((f) => f.endsWith('.sql'));
+    const sent = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+    expect(result.outcomes.filter((o) => o.error)).toEqual([]);
+    expect(sent).toHaveLength(listHunts().length);
+    expect(sent.map((s) => s.QueryString).sort()).toEqual(files.map((f) => readFileSync(join(QUERIES, f), 'utf8')).sort());
+    for (const query of sent) {
+      expect(query.QueryString).not.toContain('DROP TABLE');
+      expect(query.QueryString).not.toContain("'1'='1");
+    }
+    const byName = (name: string) => sent.find((s) => s.QueryString?.startsWith(`-- name: ${name}\n`));
+    // The domain is lower-cased for matching; quotes are doubled inside one SQL string literal.
+    expect(byName('pivot-domain')?.ExecutionParameters).toContain("'x'' or ''1''=''1'");
+    expect(byName('pivot-ip')?.ExecutionParameters).toContain("'1.2.3.4''; DROP TABLE conn; --'");
+    for (const query of sent) {
+      for (const parameter of query.ExecutionParameters ?? []) expect(parameter).toMatch(/^(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?)$/);
+    }
+  });
+});
