@@ -15,4 +15,9 @@ if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !==
     },
   });
 }
+
+// The local tools run on Node 20 on purpose (it is what most laptops and this CI have); the SDK's
+// notice that future SDK releases will need Node 22 would otherwise interleave with the demo's
+// timeline. Set it to false to see the notice.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export {};

@@ -231,26 +231,38 @@ function tagSpec(resourceType: string, tags: Tag[]) {
   return [{ ResourceType: resourceType as never, Tags: tags }];
 }
 
+/**
+ * The sensor's security group: UDP 4789 from the VPC's CIDRs only. Safe to call again after a
+ * failure half-way (the state machine retries the step): a group of the same name that already
+ * carries this incident's tags is reused, and a rule that already exists is not an error.
+ */
 export async function createSensorSecurityGroup(
   ec2: EC2Client,
   input: { vpcId: string; incidentId: string; cidrs: VpcCidrs; tags: Tag[] },
 ): Promise<string> {
-  const group = await call('CreateSecurityGroup', () =>
-    ec2.send(
+  const groupName = `mirrorhunt-sensor-${input.incidentId}`.slice(0, 255);
+  let groupId: string | undefined;
+  try {
+    const group = await ec2.send(
       new CreateSecurityGroupCommand({
-        GroupName: `mirrorhunt-sensor-${input.incidentId}`.slice(0, 255),
+        GroupName: groupName,
         Description: 'mirrorhunt incident sensor: VXLAN (UDP 4789) from the VPC only',
         VpcId: input.vpcId,
         TagSpecifications: tagSpec('security-group', input.tags),
       }),
-    ),
-  );
-  const groupId = group.GroupId;
+    );
+    groupId = group.GroupId;
+  } catch (error) {
+    if (!isAwsError(error, 'InvalidGroup.Duplicate')) throw translateAwsError(error, 'CreateSecurityGroup');
+    groupId = await existingIncidentGroup(ec2, input.vpcId, groupName, input.incidentId);
+    if (!groupId) throw translateAwsError(error, 'CreateSecurityGroup (a group of that name exists and is not this incident\'s)');
+  }
   if (!groupId) throw new MirrorSessionError('CreateSecurityGroup returned no group id');
-  await call('AuthorizeSecurityGroupIngress', () =>
-    ec2.send(
+  const id = groupId;
+  try {
+    await ec2.send(
       new AuthorizeSecurityGroupIngressCommand({
-        GroupId: groupId,
+        GroupId: id,
         IpPermissions: [
           {
             IpProtocol: 'udp',
@@ -261,9 +273,28 @@ export async function createSensorSecurityGroup(
           },
         ],
       }),
-    ),
-  );
-  return groupId;
+    );
+  } catch (error) {
+    // A retried launch finds its rule already there: the group is as it should be.
+    if (!isAwsError(error, 'InvalidPermission.Duplicate')) throw translateAwsError(error, 'AuthorizeSecurityGroupIngress');
+  }
+  return id;
+}
+
+/** The group a previous attempt of this incident created, found by name and checked by our tags. */
+async function existingIncidentGroup(ec2: EC2Client, vpcId: string, groupName: string, incidentId: string): Promise<string | undefined> {
+  return call('DescribeSecurityGroups', async () => {
+    const filters: Filter[] = [
+      { Name: 'vpc-id', Values: [vpcId] },
+      { Name: 'group-name', Values: [groupName] },
+    ];
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters })) {
+      for (const group of page.SecurityGroups ?? []) {
+        if (group.GroupId && isManagedByUs(group.Tags) && group.Tags?.some((t) => t.Key === TAG_INCIDENT && t.Value === incidentId)) return group.GroupId;
+      }
+    }
+    return undefined;
+  });
 }
 
 export interface SensorLaunch {

@@ -57,7 +57,21 @@ export async function tearDownIncident(
     settle('security-group', id, await deleteSecurityGroup(ec2, id), 'the sensor instance is still shutting down');
   }
 
-  const complete = remaining.length === 0;
+  // Done only when a fresh look finds nothing: a delete that answered NotFound for something that
+  // still exists (eventual consistency) must not end the teardown early.
+  let complete = false;
+  if (remaining.length === 0) {
+    const after = await findIncidentResources(ec2, request.incidentId);
+    const left: Array<[DeletedResource['type'], string[]]> = [
+      ['mirror-session', after.sessionIds],
+      ['mirror-target', after.targetIds],
+      ['mirror-filter', after.filterIds],
+      ['sensor-instance', after.instanceIds],
+      ['security-group', after.securityGroupIds],
+    ];
+    for (const [type, ids] of left) for (const id of ids) remaining.push({ type, id, why: type === 'sensor-instance' ? 'still shutting down' : 'still present after its delete' });
+    complete = remaining.length === 0;
+  }
   if (complete && request.instanceId) {
     const key = claimKey(request.instanceId);
     const claim = parseClaim(await getObjectText(s3, bucket, key));

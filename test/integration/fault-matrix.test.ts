@@ -1,0 +1,50 @@
+import { MATRIX_FAULTS, runFaultMatrix, type MatrixCell } from '../../local/fault-matrix';
+import { ec2Finding, guardDutyEvent } from '../support/fixtures';
+
+/**
+ * Issue 6's guarantee, proved on the local account: a single failure at any AWS call of an
+ * investigation, of any kind, leaves nothing of ours behind and ends in an outcome that names it.
+ * Each cell is a whole investigation on a fresh simulated account.
+ */
+describe('fault matrix: one injected failure at every AWS call of an investigation', () => {
+  let cells: MatrixCell[] = [];
+  let baselineCalls = 0;
+
+  beforeAll(async () => {
+    const result = await runFaultMatrix({ event: guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' })), concurrency: 6 });
+    cells = result.cells;
+    baselineCalls = result.baseline.account.calls.length;
+  }, 240_000);
+
+  it('covers every call of the fault-free run with every fault kind', () => {
+    expect(baselineCalls).toBeGreaterThan(30);
+    expect(cells).toHaveLength(baselineCalls * MATRIX_FAULTS.length);
+  });
+
+  it('exercises launch, mirroring, teardown and storage calls, not just reads', () => {
+    const calls = new Set(cells.map((c) => c.call));
+    for (const call of ['ec2:RunInstances', 'ec2:CreateTrafficMirrorSession', 'ec2:DeleteTrafficMirrorSession', 'ec2:TerminateInstances', 'ec2:DeleteSecurityGroup', 's3:PutObject', 'sns:Publish']) {
+      expect(calls).toContain(call);
+    }
+  });
+
+  it('leaves no resource of ours behind in any cell', () => {
+    expect(cells.filter((c) => c.leftOver.length > 0).map((c) => `#${c.index} ${c.call} ${c.fault}: ${c.leftOver.join(', ')}`)).toEqual([]);
+  });
+
+  it('ends every cell by naming the failure or by visibly recovering from it', () => {
+    expect(cells.filter((c) => !c.pass).map((c) => `#${c.index} ${c.call} ${c.fault}: ${c.why}`)).toEqual([]);
+  });
+
+  it('fails (not silently succeeds) when access is denied to a call that creates something', () => {
+    const deniedCreates = cells.filter((c) => c.fault === 'denied' && /:(RunInstances|CreateTrafficMirror\w+|CreateSecurityGroup)$/.test(c.call));
+    expect(deniedCreates.length).toBeGreaterThan(0);
+    expect(deniedCreates.filter((c) => c.status !== 'FAILED').map((c) => `${c.call}: ${c.outcome}`)).toEqual([]);
+  });
+
+  it('recovers from throttling of launch and mirroring calls by retrying them', () => {
+    const throttled = cells.filter((c) => c.fault === 'throttle' && /:(RunInstances|CreateTrafficMirrorSession|CreateTrafficMirrorTarget)$/.test(c.call));
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(throttled.map((c) => c.status)).toEqual(throttled.map(() => 'SUCCEEDED'));
+  });
+});
