@@ -27,19 +27,43 @@ export function renderResource(resource: unknown): string {
   return JSON.stringify(resource);
 }
 
-/** Every statement of every inline policy of every IAM role in the template. */
+interface PolicyDocument {
+  Statement: Statement[];
+}
+
+/**
+ * Every statement of every policy a role in the template gets: its inline policies, and
+ * standalone AWS::IAM::Policy / AWS::IAM::ManagedPolicy resources attached to it by Ref, so a
+ * grant cannot slip past the checks by moving out of the role.
+ */
 export function roleStatements(template: CfnTemplate): LocatedStatement[] {
   const out: LocatedStatement[] = [];
+  const add = (role: string, document: PolicyDocument) => {
+    for (const statement of asList(document.Statement)) {
+      out.push({ role, statement, actions: asList(statement.Action), resources: asList(statement.Resource).map(renderResource) });
+    }
+  };
   for (const [role, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
-    const policies = asList(resource.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }> | undefined);
-    for (const policy of policies) {
-      for (const statement of policy.PolicyDocument.Statement) {
-        out.push({ role, statement, actions: asList(statement.Action), resources: asList(statement.Resource).map(renderResource) });
-      }
-    }
+    for (const policy of asList(resource.Properties?.Policies as Array<{ PolicyDocument: PolicyDocument }> | undefined)) add(role, policy.PolicyDocument);
+  }
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const roles = asList(resource.Properties?.Roles as unknown[] | undefined).map((r) => (typeof r === 'object' && r !== null && 'Ref' in r ? String(r.Ref) : `${id}:${JSON.stringify(r)}`));
+    for (const role of roles.length > 0 ? roles : [id]) add(role, resource.Properties?.PolicyDocument as PolicyDocument);
   }
   return out;
+}
+
+/** IAM action matching: case-insensitive, `*` and `?` wildcards, as IAM evaluates `Action`. */
+export function actionMatches(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return regex.test(action);
+}
+
+/** Does the statement's Action list grant `action`, directly or through a wildcard? */
+export function grants(statement: LocatedStatement, action: string): boolean {
+  return statement.actions.some((pattern) => actionMatches(pattern, action));
 }
 
 export function conditionValue(statement: Statement, operator: string, key: string): string[] {

@@ -1,10 +1,38 @@
-import { packagedTemplate, type CfnTemplate } from '../../support/template';
-import { conditionValue, renderResource, roleStatements, type LocatedStatement } from './iam-statements';
+import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
+import { asList, conditionValue, grants, renderResource, roleStatements, type LocatedStatement } from './iam-statements';
 
 const MANAGED = 'aws:ResourceTag/mirrorhunt:managed';
 const REQUEST_MANAGED = 'aws:RequestTag/mirrorhunt:managed';
-const DESTRUCTIVE = ['ec2:DeleteTrafficMirrorSession', 'ec2:DeleteTrafficMirrorTarget', 'ec2:DeleteTrafficMirrorFilter', 'ec2:TerminateInstances', 'ec2:DeleteSecurityGroup'];
-const TAG_SHAPED = ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:ModifyTrafficMirrorFilterNetworkServices'];
+/** Deleting things: only what carries our managed tag. */
+const DESTRUCTIVE = [
+  'ec2:TerminateInstances',
+  'ec2:DeleteTrafficMirrorSession',
+  'ec2:DeleteTrafficMirrorTarget',
+  'ec2:DeleteTrafficMirrorFilter',
+  'ec2:DeleteTrafficMirrorFilterRule',
+  'ec2:DeleteSecurityGroup',
+];
+/** Changing things in place: the same rule. */
+const TAG_SHAPED = [
+  'ec2:AuthorizeSecurityGroupIngress',
+  'ec2:AuthorizeSecurityGroupEgress',
+  'ec2:RevokeSecurityGroupIngress',
+  'ec2:RevokeSecurityGroupEgress',
+  'ec2:ModifyTrafficMirrorFilterNetworkServices',
+  'ec2:CreateTrafficMirrorFilterRule',
+  'ec2:ModifyTrafficMirrorFilterRule',
+  'ec2:ModifyTrafficMirrorSession',
+];
+/** Creates, and the resource types each one brings into being (which must carry our tag in the request). */
+const CREATES: Record<string, string[]> = {
+  'ec2:RunInstances': ['instance', 'volume', 'network-interface'],
+  'ec2:CreateSecurityGroup': ['security-group'],
+  'ec2:CreateTrafficMirrorTarget': ['traffic-mirror-target'],
+  'ec2:CreateTrafficMirrorFilter': ['traffic-mirror-filter'],
+  'ec2:CreateTrafficMirrorSession': ['traffic-mirror-session'],
+};
+/** AWS managed policies a role may carry, by role kind; anything else needs a review here first. */
+const MANAGED_POLICIES = ['service-role/AWSLambdaENIManagementAccess', 'AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder'];
 
 let template: CfnTemplate;
 let statements: LocatedStatement[];
@@ -13,59 +41,72 @@ beforeAll(async () => {
   statements = roleStatements(template);
 });
 
-const allows = (action: string) => statements.filter((s) => s.statement.Effect === 'Allow' && s.actions.includes(action));
-const ec2Type = (resource: string) => /:ec2:.*:([a-z-]+)\/\*$/.exec(resource)?.[1];
+const allowStatements = () => statements.filter((s) => s.statement.Effect === 'Allow');
+/** Statements allowing `action`, also through a wildcard such as `ec2:Delete*`. */
+const allows = (action: string) => allowStatements().filter((s) => grants(s, action));
+/** The EC2 resource type of an ARN (`instance` in `...:instance/*`); undefined when it names no type (`*`, `...:*`). */
+const ec2Type = (resource: string) => (resource.includes(':ec2:') ? /:([a-z-]+)\/[^:]*$/.exec(resource)?.[1] : undefined);
+const where = (s: LocatedStatement) => `${s.role}/${s.statement.Sid ?? '(no Sid)'}`;
+const getAttTarget = (value: unknown): string | undefined => {
+  const att = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  return Array.isArray(att) && att[1] === 'Arn' ? String(att[0]) : undefined;
+};
+const trustedServices = (roleId: string): string[] =>
+  asList((template.Resources[roleId]?.Properties?.AssumeRolePolicyDocument as { Statement: Array<{ Principal?: { Service?: string | string[] } }> }).Statement).flatMap((st) => asList(st.Principal?.Service));
 
 describe('IAM policies', () => {
-  it('never grant a wildcard action or ec2:*', () => {
+  it('never allow a wildcard action (`*`, `ec2:*`, `ec2:Delete*`, ...) or NotAction / NotResource', () => {
     // Act
-    const wildcards = statements.filter((s) => s.actions.some((a) => a === '*' || a.endsWith(':*') || a === 'ec2:*'));
+    const wildcards = allowStatements().filter((s) => s.actions.some((a) => /[*?]/.test(a)));
+    const negated = allowStatements().filter((s) => 'NotAction' in s.statement || 'NotResource' in s.statement);
 
     // Assess
-    expect(wildcards.map((s) => `${s.role}/${s.statement.Sid}`)).toEqual([]);
+    expect(allowStatements().length).toBeGreaterThan(20);
+    expect(wildcards.map(where)).toEqual([]);
+    expect(negated.map(where)).toEqual([]);
   });
 
-  it('only allow destructive EC2 actions on resources tagged mirrorhunt:managed=true', () => {
+  it('only allow destructive or reshaping EC2 actions on resources tagged mirrorhunt:managed=true', () => {
+    const unguarded: string[] = [];
     for (const action of [...DESTRUCTIVE, ...TAG_SHAPED]) {
       for (const s of allows(action)) {
-        // filter-rule resources cannot carry our tag; they only exist inside a (tag-guarded) filter.
-        if (s.resources.every((r) => ec2Type(r) === 'traffic-mirror-filter-rule')) continue;
-        expect({ where: `${s.role}/${s.statement.Sid}`, values: conditionValue(s.statement, 'StringEquals', MANAGED) }).toEqual({
-          where: `${s.role}/${s.statement.Sid}`,
-          values: ['true'],
-        });
+        // Filter rules cannot carry tags; they only exist inside a (tag-guarded) filter.
+        if (s.resources.length > 0 && s.resources.every((r) => ec2Type(r) === 'traffic-mirror-filter-rule')) continue;
+        if (JSON.stringify(conditionValue(s.statement, 'StringEquals', MANAGED)) !== '["true"]') unguarded.push(`${where(s)} allows ${action}`);
       }
     }
+    expect(unguarded).toEqual([]);
     expect(allows('ec2:TerminateInstances').length).toBeGreaterThan(0);
   });
 
   it('only allow creating instances, volumes, interfaces, security groups and mirror resources with the managed tag in the request', () => {
-    const created = new Set(['instance', 'volume', 'network-interface', 'security-group', 'traffic-mirror-target', 'traffic-mirror-filter', 'traffic-mirror-session']);
-    const creates = ['ec2:RunInstances', 'ec2:CreateSecurityGroup', 'ec2:CreateTrafficMirrorTarget', 'ec2:CreateTrafficMirrorFilter', 'ec2:CreateTrafficMirrorSession'];
-    const ownResource: Record<string, string[]> = {
-      'ec2:RunInstances': ['instance', 'volume', 'network-interface'],
-      'ec2:CreateSecurityGroup': ['security-group'],
-      'ec2:CreateTrafficMirrorTarget': ['traffic-mirror-target'],
-      'ec2:CreateTrafficMirrorFilter': ['traffic-mirror-filter'],
-      'ec2:CreateTrafficMirrorSession': ['traffic-mirror-session'],
-    };
-    for (const action of creates) {
+    for (const [action, created] of Object.entries(CREATES)) {
       // Act
-      const statementsForNew = allows(action).filter((s) => s.resources.some((r) => ownResource[action]!.includes(ec2Type(r) ?? '')));
+      const forNew = allows(action).filter((s) => s.resources.some((r) => created.includes(ec2Type(r) ?? '') || ec2Type(r) === undefined));
 
-      // Assess
-      expect(statementsForNew.length).toBeGreaterThan(0);
-      for (const s of statementsForNew) {
-        const newTypes = s.resources.map(ec2Type).filter((t) => t && ownResource[action]!.includes(t));
-        expect(newTypes.every((t) => created.has(t!))).toBe(true);
-        expect(conditionValue(s.statement, 'StringEquals', REQUEST_MANAGED)).toEqual(['true']);
-      }
+      // Assess: a statement that covers what the call creates (or any resource at all) needs the tag.
+      expect({ action, tagged: forNew.length > 0 }).toEqual({ action, tagged: true });
+      for (const s of forNew) expect({ where: where(s), values: conditionValue(s.statement, 'StringEquals', REQUEST_MANAGED) }).toEqual({ where: where(s), values: ['true'] });
+    }
+  });
+
+  it('keep the grants a create needs on existing resources (subnet, image, source interface, ...) in statements with no write power of their own', () => {
+    const creates = Object.keys(CREATES);
+    for (const s of allowStatements().filter((st) => creates.some((a) => grants(st, a)))) {
+      if (JSON.stringify(conditionValue(s.statement, 'StringEquals', REQUEST_MANAGED)) === '["true"]') continue;
+      // Act
+      const types = s.resources.map(ec2Type);
+
+      // Assess: only create actions, none of them on a type it creates, and every resource typed.
+      expect({ where: where(s), untyped: s.resources.filter((r) => ec2Type(r) === undefined) }).toEqual({ where: where(s), untyped: [] });
+      expect({ where: where(s), others: s.actions.filter((a) => !creates.includes(a)) }).toEqual({ where: where(s), others: [] });
+      for (const action of s.actions) expect({ where: where(s), action, creates: types.filter((t) => CREATES[action]!.includes(t ?? '')) }).toEqual({ where: where(s), action, creates: [] });
     }
   });
 
   it('only allow CreateTags as part of our own create calls', () => {
     for (const s of allows('ec2:CreateTags')) {
-      expect(conditionValue(s.statement, 'StringEquals', 'ec2:CreateAction').length).toBeGreaterThan(0);
+      expect({ where: where(s), createActions: conditionValue(s.statement, 'StringEquals', 'ec2:CreateAction').length > 0 }).toEqual({ where: where(s), createActions: true });
     }
     expect(allows('ec2:CreateTags').length).toBeGreaterThan(0);
   });
@@ -90,8 +131,59 @@ describe('IAM policies', () => {
 
     // Assess
     expect(passRole.map((s) => s.role)).toEqual(['LaunchSensorRole']);
-    expect(passRole[0]!.resources).toEqual(['GetAtt:SensorRole.Arn']);
-    expect(conditionValue(passRole[0]!.statement, 'StringEquals', 'iam:PassedToService')).toEqual(['ec2.amazonaws.com']);
+    for (const s of passRole) {
+      expect({ where: where(s), resources: s.resources }).toEqual({ where: where(s), resources: ['GetAtt:SensorRole.Arn'] });
+      expect({ where: where(s), service: conditionValue(s.statement, 'StringEquals', 'iam:PassedToService') }).toEqual({ where: where(s), service: ['ec2.amazonaws.com'] });
+    }
+  });
+
+  it('give every function a role of its own, trusted only by Lambda and used by nothing else', () => {
+    // Prepare
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const roles = functions.map(([, f]) => getAttTarget(f.Properties?.Role));
+
+    // Assess
+    expect(functions.length).toBeGreaterThanOrEqual(10);
+    expect(roles.filter((r) => !r || template.Resources[r]?.Type !== 'AWS::IAM::Role')).toEqual([]);
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const role of roles as string[]) {
+      expect({ role, trusted: trustedServices(role) }).toEqual({ role, trusted: ['lambda.amazonaws.com'] });
+      const users = Object.entries(template.Resources)
+        .filter(([id, r]) => id !== role && r.Type !== 'AWS::Lambda::Function' && r.Type !== 'AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify(r.Properties ?? {}).includes(`{"Ref":"${role}"}`) || JSON.stringify(r.Properties ?? {}).includes(`["${role}","Arn"]`))
+        .map(([id]) => id);
+      expect({ role, users }).toEqual({ role, users: [] });
+    }
+  });
+
+  it('let every state machine role invoke only functions of this stack', () => {
+    // Prepare
+    const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+    const machineRoles = machines.map(([, m]) => getAttTarget(m.Properties?.RoleArn));
+    const ourFunction = (resource: string) => {
+      const fn = /^GetAtt:([A-Za-z0-9]+)\.Arn$/.exec(resource)?.[1] ?? /^\$\{([A-Za-z0-9]+)\.Arn\}(?::\*)?$/.exec(resource)?.[1];
+      return !!fn && template.Resources[fn]?.Type === 'AWS::Lambda::Function';
+    };
+
+    // Assess
+    expect(machines.length).toBeGreaterThan(0);
+    for (const role of machineRoles) {
+      expect({ role, trusted: role ? trustedServices(role) : [] }).toEqual({ role, trusted: ['states.amazonaws.com'] });
+      const invoke = allowStatements().filter((s) => s.role === role && grants(s, 'lambda:InvokeFunction'));
+      expect(invoke.length).toBeGreaterThan(0);
+    }
+    // Any role at all that may invoke a function may invoke only ours.
+    for (const s of allows('lambda:InvokeFunction')) expect({ where: where(s), foreign: s.resources.filter((r) => !ourFunction(r)) }).toEqual({ where: where(s), foreign: [] });
+  });
+
+  it('attach only reviewed AWS managed policies', () => {
+    // Act
+    const attached = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([id, r]) =>
+      [...JSON.stringify(r.Properties?.ManagedPolicyArns ?? []).matchAll(/policy\/([A-Za-z0-9/_+=,.@-]+)/g)].map((m) => ({ role: id, policy: m[1]! })),
+    );
+
+    // Assess
+    expect(attached.filter((a) => !MANAGED_POLICIES.includes(a.policy))).toEqual([]);
   });
 
   it('let the state machine invoke only our functions and publish only to our topic', () => {
