@@ -63,6 +63,7 @@ export class LocalStepFunctions {
   private readonly taskOverrides: Record<string, (input: Json) => Promise<Json>> = {};
   private readonly waitOverrides: Record<string, number> = {};
   private readonly retryOverrides: Record<string, number> = {};
+  private readonly aborts = new Map<string, () => void>();
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     const raw = JSON.parse(readFileSync(options.definitionPath ?? DEFINITION_PATH, 'utf8')) as { States: Record<string, AslState> };
@@ -120,6 +121,14 @@ export class LocalStepFunctions {
     return execution;
   }
 
+  /** StopExecution: the execution ends ABORTED where it stands; its own Catch never runs (as in AWS). */
+  async abort(name: string): Promise<void> {
+    const execution = this.executions.get(name);
+    if (!execution || execution.status !== 'RUNNING') throw new Error(`no running execution named ${name}`);
+    this.aborts.get(name)?.();
+    await execution.done;
+  }
+
   private arnFor(name: string): string {
     return `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   }
@@ -130,6 +139,7 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: this.taskOverrides, waitTimeOverrides: this.waitOverrides, retryIntervalOverrides: this.retryOverrides },
       context: { Execution: { Id: execution.arn, Name: execution.name, StartTime: this.options.now().toISOString() } },
     });
+    this.aborts.set(execution.name, () => run.abort());
     const events = (async () => {
       for await (const event of run.eventLogs) {
         if (event.type === 'StateEntered' && event.state.type === 'Wait') {

@@ -1,0 +1,127 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateSecurityGroupCommand, CreateTrafficMirrorFilterCommand } from '@aws-sdk/client-ec2';
+import { cleanUpExecution } from '../../functions/cleanUpExecution/handler';
+import { sweepOrphans } from '../../functions/sweepOrphans/handler';
+import type { QueryEngine } from '../../functions/shared/hunting/engine';
+import { TAG_MANAGED } from '../../functions/shared/tags';
+import { SimClock } from '../../local/aws-sim/clock';
+import { SimulatedAccount } from '../../local/aws-sim/account';
+import { createLocalInvestigation, type LocalInvestigation } from '../../local/local-investigation';
+import { SimulatedSensors, noTraffic } from '../../local/simulated-sensor';
+import type { LocalExecution } from '../../local/step-functions';
+import { seedFromFinding, type SeededWorld } from '../../local/world';
+import { ec2Finding, guardDutyEvent } from '../support/fixtures';
+
+const emptyEngine: QueryEngine = { name: 'duckdb', run: async () => ({ rows: [], elapsedMs: 0 }) };
+
+interface Aborted {
+  account: SimulatedAccount;
+  local: LocalInvestigation;
+  world: SeededWorld;
+  execution: LocalExecution;
+  lookalikes: string[];
+}
+
+/** An investigation stopped by an operator (StopExecution) while it captures: its own Catch never runs. */
+async function abortedDuringCapture(): Promise<Aborted> {
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-safety-')) });
+  const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
+  const world = seedFromFinding(account, event);
+  new SimulatedSensors(account, noTraffic);
+  // Resources that look like ours but carry no tag of ours: nothing may touch them.
+  const ec2 = account.clients().ec2;
+  const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'mirrorhunt-sensor-handmade', Description: 'made by hand', VpcId: world.vpcId }));
+  const filter = await ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'mirrorhunt: drop east/west (hand-made copy)' }));
+  let local: LocalInvestigation | undefined;
+  local = createLocalInvestigation({
+    account,
+    queryEngine: async () => emptyEngine,
+    waitMs: 1,
+    retryMs: 1,
+    onEvent: (e, execution) => {
+      if (e.type === 'StateEntered' && e.state.name === 'Capture Traffic') void local?.stepFunctions.abort(execution.name);
+    },
+  });
+  const trigger = await local.trigger(event);
+  if (trigger.outcome !== 'started') throw new Error('not started');
+  const execution = local.stepFunctions.executions.get(trigger.executionName) as LocalExecution;
+  await execution.done;
+  return { account, local, world, execution, lookalikes: [group.GroupId as string, filter.TrafficMirrorFilter?.TrafficMirrorFilterId as string] };
+}
+
+const ours = (account: SimulatedAccount) => account.listResources().filter((r) => r.tags[TAG_MANAGED] === 'true');
+const ids = (account: SimulatedAccount) => account.listResources().map((r) => r.id);
+
+describe('the safety net for executions that never reach their own teardown', () => {
+  it('leaves the sensor and mirroring running when an execution is aborted mid-capture (the problem)', async () => {
+    const a = await abortedDuringCapture();
+    expect(a.execution.status).toBe('ABORTED');
+    expect(ours(a.account).map((r) => r.type).sort()).toEqual(
+      expect.arrayContaining(['instance', 'mirror-filter', 'mirror-session', 'mirror-target', 'security-group']),
+    );
+  });
+
+  it('cleanUpExecution, fed the Step Functions status-change event, removes everything of the aborted incident', async () => {
+    const a = await abortedDuringCapture();
+    const cleanUp = cleanUpExecution(a.local.deps, { sleep: async (ms) => a.account.clock.advance(ms) });
+    const result = await cleanUp({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { name: a.execution.name, status: 'ABORTED', input: JSON.stringify(a.execution.input) },
+    });
+    expect(result.teardown?.complete).toBe(true);
+    expect(ours(a.account)).toEqual([]);
+    expect(ids(a.account)).toEqual(expect.arrayContaining([...a.lookalikes, a.world.instanceId]));
+  });
+
+  it('the sweeper in dry-run mode reports the orphaned incident and deletes nothing', async () => {
+    const a = await abortedDuringCapture();
+    const before = ids(a.account);
+    const report = await sweepOrphans(a.local.deps)({ dryRun: true });
+    expect(report.decisions).toEqual([expect.objectContaining({ incidentId: a.execution.name, action: 'delete' })]);
+    expect(ids(a.account)).toEqual(before);
+  });
+
+  it('the sweeper removes the orphaned incident over two scheduled runs and never touches untagged lookalikes', async () => {
+    const a = await abortedDuringCapture();
+    const sweep = sweepOrphans(a.local.deps);
+    await sweep({ dryRun: false });
+    a.account.clock.advance(60_000);
+    await sweep({ dryRun: false });
+    expect(ours(a.account)).toEqual([]);
+    expect(ids(a.account)).toEqual(expect.arrayContaining([...a.lookalikes, a.world.instanceId]));
+  });
+
+  it('the sweeper leaves a running investigation alone', async () => {
+    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-safety-')) });
+    const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
+    seedFromFinding(account, event);
+    new SimulatedSensors(account, noTraffic);
+    let during: { decisions: Array<{ action: string }>; oursBefore: number; oursAfter: number } | undefined;
+    const holder: { local?: LocalInvestigation } = {};
+    // The sweep runs inside the Stop Mirroring step, so it sees the investigation RUNNING, mid-flight.
+    const local = createLocalInvestigation({
+      account,
+      queryEngine: async () => emptyEngine,
+      waitMs: 1,
+      retryMs: 1,
+      wrap: (name, fn) =>
+        name !== 'stopMirroring'
+          ? fn
+          : async (input) => {
+              const oursBefore = ours(account).length;
+              const report = await sweepOrphans((holder.local as LocalInvestigation).deps)({ dryRun: false });
+              during = { decisions: report.decisions, oursBefore, oursAfter: ours(account).length };
+              return fn(input);
+            },
+    });
+    holder.local = local;
+    const trigger = await local.trigger(event);
+    await local.stepFunctions.executions.get((trigger as { executionName: string }).executionName)?.done;
+    expect(during?.decisions.map((d) => d.action)).toEqual(['keep']);
+    expect(during?.oursAfter).toBe(during?.oursBefore);
+    expect(local.stepFunctions.executions.get((trigger as { executionName: string }).executionName)?.status).toBe('SUCCEEDED');
+  });
+});
