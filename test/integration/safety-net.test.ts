@@ -34,16 +34,17 @@ async function abortedDuringCapture(): Promise<Aborted> {
   const ec2 = account.clients().ec2;
   const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'mirrorhunt-sensor-handmade', Description: 'made by hand', VpcId: world.vpcId }));
   const filter = await ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'mirrorhunt: drop east/west (hand-made copy)' }));
-  let local: LocalInvestigation | undefined;
-  local = createLocalInvestigation({
+  const holder: { local?: LocalInvestigation } = {};
+  const local = createLocalInvestigation({
     account,
     queryEngine: async () => emptyEngine,
     waitMs: 1,
     retryMs: 1,
     onEvent: (e, execution) => {
-      if (e.type === 'StateEntered' && e.state.name === 'Capture Traffic') void local?.stepFunctions.abort(execution.name);
+      if (e.type === 'StateEntered' && e.state.name === 'Capture Traffic') void holder.local?.stepFunctions.abort(execution.name);
     },
   });
+  holder.local = local;
   const trigger = await local.trigger(event);
   if (trigger.outcome !== 'started') throw new Error('not started');
   const execution = local.stepFunctions.executions.get(trigger.executionName) as LocalExecution;
