@@ -98,6 +98,7 @@ interface SimSubnet {
   az: string;
   nextHost: number;
   tags: Tags;
+  mapPublicIpOnLaunch: boolean;
 }
 
 interface SimInstance {
@@ -266,7 +267,7 @@ export class SimulatedEc2 {
     return id;
   }
 
-  createSubnet(input: { vpcId: string; cidrBlock: string; availabilityZone: string; subnetId?: string; tags?: Tags }): string {
+  createSubnet(input: { vpcId: string; cidrBlock: string; availabilityZone: string; subnetId?: string; tags?: Tags; mapPublicIpOnLaunch?: boolean }): string {
     const vpc = this.vpcs.get(input.vpcId);
     if (!vpc) throw new Error(`no VPC ${input.vpcId} in the simulated account`);
     const parsed = parseCidr(input.cidrBlock);
@@ -274,8 +275,15 @@ export class SimulatedEc2 {
     const id = input.subnetId ?? this.ids.next('subnet');
     if (input.subnetId) this.ids.reserve(id);
     // AWS keeps the first four addresses of a subnet for itself.
-    this.subnets.set(id, { id, vpcId: vpc.id, cidr: input.cidrBlock, az: input.availabilityZone, nextHost: parsed.base + 4, tags: input.tags ?? {} });
+    this.subnets.set(id, { id, vpcId: vpc.id, cidr: input.cidrBlock, az: input.availabilityZone, nextHost: parsed.base + 4, tags: input.tags ?? {}, mapPublicIpOnLaunch: input.mapPublicIpOnLaunch ?? false });
     return id;
+  }
+
+  /** A subnet that gives launched instances a public address by default (a "public subnet"). */
+  setMapPublicIpOnLaunch(subnetId: string, value: boolean): void {
+    const subnet = this.subnets.get(subnetId);
+    if (!subnet) throw new Error(`no subnet ${subnetId} in the simulated account`);
+    subnet.mapPublicIpOnLaunch = value;
   }
 
   registerImage(imageId: string): void {
@@ -987,7 +995,9 @@ export class SimulatedEc2 {
       const reservationId = this.ids.next('r');
       const tags = this.tagsFromSpecifications(input, 'instance', 'RunInstances');
       const eniTags = this.tagsFromSpecifications(input, 'network-interface', 'RunInstances');
-      const wantsPublicIp = primary?.AssociatePublicIpAddress === true;
+      // A public subnet hands out a public address unless the interface says otherwise.
+      const explicit = primary?.AssociatePublicIpAddress;
+      const wantsPublicIp = typeof explicit === 'boolean' ? explicit : subnet.mapPublicIpOnLaunch;
       const created: SimInstance[] = [];
       const groups = groupIds.length > 0 ? groupIds : [...this.groups.values()].filter((g) => g.vpcId === subnet.vpcId && g.isDefault).map((g) => g.id);
       for (let n = 0; n < count; n += 1) {

@@ -151,4 +151,22 @@ describe('investigate, run locally on the simulated account', () => {
     expect(winner?.report?.summary).toBeDefined();
     expect(ours(h.account)).toEqual([]);
   });
+
+  it('launches the sensor hardened: no public address even in a public subnet, IMDSv2 only, tagged, admitting only VXLAN from the VPC', async () => {
+    const h = harness();
+    const subnetId = h.account.ec2.instances().find((i) => i.InstanceId === h.world.instanceId)?.SubnetId as string;
+    h.account.ec2.setMapPublicIpOnLaunch(subnetId, true);
+    let sensor: ReturnType<SimulatedAccount['ec2']['instances']>[number] | undefined;
+    let group: ReturnType<SimulatedAccount['ec2']['securityGroups']>[number] | undefined;
+    h.account.ec2.events.on('instanceStateChanged', (e: { instanceId: string; to: string }) => {
+      if (e.to !== 'running') return;
+      sensor = h.account.ec2.instances().find((i) => i.InstanceId === e.instanceId);
+      group = h.account.ec2.securityGroups().find((g) => g.GroupId === sensor?.SecurityGroups?.[0]?.GroupId);
+    });
+    await investigate(h);
+    expect(sensor?.PublicIpAddress).toBeUndefined();
+    expect(sensor?.MetadataOptions).toMatchObject({ HttpTokens: 'required' });
+    expect(sensor?.Tags).toEqual(expect.arrayContaining([{ Key: 'mirrorhunt:managed', Value: 'true' }]));
+    expect(group?.IpPermissions).toEqual([expect.objectContaining({ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, IpRanges: h.world.vpcCidrs.map((c) => expect.objectContaining({ CidrIp: c })) })]);
+  });
 });

@@ -316,8 +316,11 @@ export async function runSensorInstance(ec2: EC2Client, launch: SensorLaunch): P
         InstanceType: launch.instanceType as never,
         MinCount: 1,
         MaxCount: 1,
-        SubnetId: launch.subnetId,
-        SecurityGroupIds: [launch.securityGroupId],
+        // The interface is spelled out so the sensor never gets a public address, even in a
+        // subnet that hands them out by default: it only receives VXLAN and writes to S3.
+        NetworkInterfaces: [
+          { DeviceIndex: 0, SubnetId: launch.subnetId, Groups: [launch.securityGroupId], AssociatePublicIpAddress: false, DeleteOnTermination: true },
+        ],
         IamInstanceProfile: launch.instanceProfileArn ? { Arn: launch.instanceProfileArn } : undefined,
         MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
         UserData: Buffer.from(launch.userData, 'utf8').toString('base64'),

@@ -178,4 +178,14 @@ describe('simulated EC2', () => {
     const out = await w.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:team', Values: ['pay*'] }] }));
     expect(out.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.Tags?.[0]?.Value)).toEqual(['payments-api']);
   });
+
+  it('gives an instance in a public subnet a public address unless its interface says not to', async () => {
+    const w = world();
+    w.account.ec2.setMapPublicIpOnLaunch(w.subnetId, true);
+    const plain = await w.ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 'c6i.large', MinCount: 1, MaxCount: 1, SubnetId: w.subnetId }));
+    const private_ = await w.ec2.send(
+      new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 'c6i.large', MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: w.subnetId, AssociatePublicIpAddress: false }] }),
+    );
+    expect([plain.Instances?.[0]?.PublicIpAddress === undefined, private_.Instances?.[0]?.PublicIpAddress === undefined]).toEqual([false, true]);
+  });
 });
