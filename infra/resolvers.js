@@ -49,3 +49,153 @@ module.exports.hasVpc = async ({ resolveVariable }) => {
   const vpc = await resolveVariable('param:vpc, null');
   return vpc ? 'true' : 'false';
 };
+
+// ---- The standing sensor fleet (infra/fleet.yml, params fleet*) ----
+
+const FLEET_MODES = ['off', 'managed', 'byo'];
+/** Where fleet sensors write, inside the log bucket: their own prefix, apart from incident captures. */
+const FLEET_LOG_PREFIX = 'fleet/zeek/';
+const FLEET_STATUS_PREFIX = 'fleet/sensor-status/';
+const BUCKET_PLACEHOLDER = 'mirrorhunt-log-bucket-placeholder';
+
+let tsModules;
+/**
+ * Loads one of the functions' TypeScript modules at package time (esbuild is already a dependency
+ * of the build), so the fleet's filter rules and user data come from the same domain code the
+ * incident workflow uses instead of a copy that could drift.
+ */
+function loadTs(relativePath) {
+  tsModules ??= new Map();
+  const path = require('node:path');
+  const file = path.join(__dirname, '..', relativePath);
+  if (!tsModules.has(file)) {
+    const Module = require('node:module');
+    const built = require('esbuild').buildSync({ entryPoints: [file], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
+    const mod = new Module(file);
+    mod.filename = file;
+    mod._compile(built.outputFiles[0].text, file);
+    tsModules.set(file, mod.exports);
+  }
+  return tsModules.get(file);
+}
+
+function csvList(raw) {
+  if (Array.isArray(raw)) return raw.map((v) => String(v).trim()).filter((v) => v.length > 0);
+  if (raw === undefined || raw === null) return [];
+  return String(raw).split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+\/(\d{1,3})$/;
+
+function checkCidr(cidr) {
+  const v4 = IPV4_CIDR.exec(cidr);
+  if (v4 && v4.slice(1, 5).every((o) => Number(o) <= 255) && Number(v4[5]) <= 32) return cidr;
+  const v6 = IPV6_CIDR.exec(cidr);
+  if (v6 && cidr.includes(':') && Number(v6[1]) <= 128) return cidr;
+  throw new Error(`fleetVpcCidrs: "${cidr}" is not an IPv4 or IPv6 CIDR block`);
+}
+
+/**
+ * The fleet settings, validated once: a typo in fleetMode or a missing subnet list fails the
+ * package step with the param's name instead of deploying a fleet that silently does nothing.
+ */
+function fleetSettings(raw) {
+  const mode = String(raw.fleetMode ?? 'off').trim() || 'off';
+  if (!FLEET_MODES.includes(mode)) throw new Error(`fleetMode must be one of ${FLEET_MODES.join(', ')}, got ${JSON.stringify(raw.fleetMode)}`);
+  const settings = { mode, vpcId: '', subnetIds: [], cidrs: { ipv4: [], ipv6: [] }, targetId: '', filterId: '' };
+  if (mode === 'managed') {
+    settings.vpcId = String(raw.fleetVpcId ?? '').trim();
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(settings.vpcId)) throw new Error(`fleetMode managed needs fleetVpcId (vpc-...), got ${JSON.stringify(raw.fleetVpcId)}`);
+    settings.subnetIds = csvList(raw.fleetSubnetIds);
+    if (settings.subnetIds.length === 0) throw new Error('fleetMode managed needs fleetSubnetIds: a comma list of private subnets of fleetVpcId, ideally one per Availability Zone');
+    const bad = settings.subnetIds.filter((s) => !/^subnet-[0-9a-f]{8,17}$/.test(s));
+    if (bad.length > 0) throw new Error(`fleetSubnetIds: not subnet ids: ${bad.join(', ')}`);
+    const cidrs = csvList(raw.fleetVpcCidrs).map(checkCidr);
+    settings.cidrs = { ipv4: cidrs.filter((c) => !c.includes(':')), ipv6: cidrs.filter((c) => c.includes(':')) };
+    if (settings.cidrs.ipv4.length === 0) throw new Error('fleetMode managed needs fleetVpcCidrs: every IPv4 (and IPv6) CIDR associated with fleetVpcId');
+  }
+  if (mode === 'byo') {
+    settings.targetId = String(raw.fleetTargetId ?? '').trim();
+    settings.filterId = String(raw.fleetFilterId ?? '').trim();
+    if (!/^tmt-[0-9a-f]{8,17}$/.test(settings.targetId)) throw new Error(`fleetMode byo needs fleetTargetId (tmt-...), got ${JSON.stringify(raw.fleetTargetId)}`);
+    if (!/^tmf-[0-9a-f]{8,17}$/.test(settings.filterId)) throw new Error(`fleetMode byo needs fleetFilterId (tmf-...), got ${JSON.stringify(raw.fleetFilterId)}`);
+  }
+  return settings;
+}
+
+/** Filter rule resources (one per rule), from the domain's east/west filter. */
+function fleetFilterRuleResources(settings) {
+  if (settings.mode !== 'managed') return {};
+  const { eastWestFilterRules } = loadTs('functions/shared/domain/filter-rules.ts');
+  const resources = {};
+  for (const rule of eastWestFilterRules(settings.cidrs)) {
+    const id = `FleetFilterRule${rule.direction === 'ingress' ? 'Ingress' : 'Egress'}${rule.ruleNumber}`;
+    resources[id] = {
+      Type: 'AWS::EC2::TrafficMirrorFilterRule',
+      Condition: 'FleetManaged',
+      Properties: {
+        TrafficMirrorFilterId: { Ref: 'FleetMirrorFilter' },
+        TrafficDirection: rule.direction,
+        RuleNumber: rule.ruleNumber,
+        RuleAction: rule.action,
+        SourceCidrBlock: rule.sourceCidrBlock,
+        DestinationCidrBlock: rule.destinationCidrBlock,
+        Description: rule.description,
+      },
+    };
+  }
+  return resources;
+}
+
+/** VXLAN from the mirror sources and the load balancer's health checks: both come from inside the VPC. */
+function fleetIngressRules(settings) {
+  const rules = [];
+  for (const cidr of [...settings.cidrs.ipv4, ...settings.cidrs.ipv6]) {
+    const range = cidr.includes(':') ? { CidrIpv6: cidr } : { CidrIp: cidr };
+    rules.push({ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, ...range, Description: 'mirrored traffic (VXLAN) via the load balancer' });
+    rules.push({ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, ...range, Description: 'load balancer health check (shipper)' });
+  }
+  return rules;
+}
+
+/**
+ * The fleet sensors' user data: rendered by the same function launchSensor uses, in fleet mode,
+ * with the bucket name joined in by CloudFormation (it is only known at deploy time).
+ */
+function fleetUserDataValue(rotateSeconds) {
+  const { renderSensorUserData } = loadTs('functions/shared/domain/user-data.ts');
+  const text = renderSensorUserData({
+    incidentId: 'fleet',
+    bucket: BUCKET_PLACEHOLDER,
+    prefix: FLEET_LOG_PREFIX,
+    vni: 0,
+    rotateSeconds: Number(rotateSeconds),
+    mode: 'fleet',
+    statusPrefix: FLEET_STATUS_PREFIX,
+  });
+  const parts = text.split(BUCKET_PLACEHOLDER);
+  if (parts.length !== 2) throw new Error('fleet user data: expected the bucket name exactly once');
+  return { 'Fn::Base64': { 'Fn::Join': ['', [parts[0], { Ref: 'LogBucket' }, parts[1]]] } };
+}
+
+async function resolvedFleetSettings(resolveVariable) {
+  const names = ['fleetMode', 'fleetVpcId', 'fleetSubnetIds', 'fleetVpcCidrs', 'fleetTargetId', 'fleetFilterId'];
+  const raw = {};
+  for (const name of names) raw[name] = await resolveVariable(`param:${name}, ''`);
+  return fleetSettings(raw);
+}
+
+module.exports.FLEET_LOG_PREFIX = FLEET_LOG_PREFIX;
+module.exports.FLEET_STATUS_PREFIX = FLEET_STATUS_PREFIX;
+module.exports.fleetSettings = fleetSettings;
+module.exports.fleetFilterRuleResources = fleetFilterRuleResources;
+module.exports.fleetIngressRules = fleetIngressRules;
+module.exports.fleetUserDataValue = fleetUserDataValue;
+module.exports.fleetMode = async ({ resolveVariable }) => (await resolvedFleetSettings(resolveVariable)).mode;
+/** Whether the auto-mirroring rules and the reconciler schedule are enabled: only with a fleet to mirror to. */
+module.exports.fleetEnabled = async ({ resolveVariable }) => (await resolvedFleetSettings(resolveVariable)).mode !== 'off';
+module.exports.fleetSubnetIds = async ({ resolveVariable }) => (await resolvedFleetSettings(resolveVariable)).subnetIds;
+module.exports.fleetIngress = async ({ resolveVariable }) => fleetIngressRules(await resolvedFleetSettings(resolveVariable));
+module.exports.fleetFilterRules = async ({ resolveVariable }) => ({ Resources: fleetFilterRuleResources(await resolvedFleetSettings(resolveVariable)) });
+module.exports.fleetUserData = async ({ resolveVariable }) => fleetUserDataValue(await resolveVariable('param:fleetRotateSeconds'));

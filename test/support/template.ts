@@ -64,7 +64,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Packages a private copy of the service, so the shared tree's `.serverless/` and `.esbuild/`
  * are never touched and two test runs cannot trip over each other's build folders.
  */
-async function packageInto(cacheDir: string): Promise<number> {
+async function packageInto(cacheDir: string, params: Params): Promise<number> {
   const serviceDir = join(cacheDir, 'service');
   rmSync(serviceDir, { recursive: true, force: true });
   mkdirSync(serviceDir, { recursive: true });
@@ -75,7 +75,8 @@ async function packageInto(cacheDir: string): Promise<number> {
   const artifactsDir = join(cacheDir, 'artifacts');
   const started = Date.now();
   const serverless = join(PACKAGE_ROOT, 'node_modules', '.bin', 'serverless');
-  await runServerless(serverless, ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', artifactsDir], serviceDir);
+  const paramArgs = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
+  await runServerless(serverless, ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', artifactsDir, ...paramArgs], serviceDir);
   return (Date.now() - started) / 1000;
 }
 
@@ -133,24 +134,29 @@ function runServerless(bin: string, args: string[], cwd: string): Promise<void> 
   });
 }
 
-let memo: Promise<PackagedService> | undefined;
+/** Serverless params (`--param=name=value`) to package with; none = the defaults in serverless.yml. */
+export type Params = Record<string, string>;
+
+const memo = new Map<string, Promise<PackagedService>>();
 
 /**
- * Runs `serverless package` once per set of inputs and returns the compiled template. Results are
- * cached in the OS temp folder under the inputs' hash; concurrent jest workers wait for the one
- * that holds the lock instead of packaging again.
+ * Runs `serverless package` once per set of inputs (and params) and returns the compiled template.
+ * Results are cached in the OS temp folder under the inputs' hash; concurrent jest workers wait
+ * for the one that holds the lock instead of packaging again.
  */
-export function packagedService(): Promise<PackagedService> {
-  memo ??= load();
-  return memo;
+export function packagedService(params: Params = {}): Promise<PackagedService> {
+  const key = JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  if (!memo.has(key)) memo.set(key, load(params, key));
+  return memo.get(key)!;
 }
 
-export async function packagedTemplate(): Promise<CfnTemplate> {
-  return (await packagedService()).template;
+export async function packagedTemplate(params: Params = {}): Promise<CfnTemplate> {
+  return (await packagedService(params)).template;
 }
 
-async function load(): Promise<PackagedService> {
-  const cacheDir = join(tmpdir(), 'mirrorhunt-template', inputsHash());
+async function load(params: Params, key: string): Promise<PackagedService> {
+  const paramsSuffix = Object.keys(params).length === 0 ? '' : `-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+  const cacheDir = join(tmpdir(), 'mirrorhunt-template', `${inputsHash()}${paramsSuffix}`);
   const artifactsDir = join(cacheDir, 'artifacts');
   const templatePath = join(artifactsDir, 'cloudformation-template-update-stack.json');
   const done = join(cacheDir, 'done');
@@ -176,7 +182,7 @@ async function load(): Promise<PackagedService> {
       continue;
     }
     try {
-      packagingSeconds = await packageInto(cacheDir);
+      packagingSeconds = await packageInto(cacheDir, params);
       writeFileSync(done, String(packagingSeconds));
     } catch (error) {
       writeFileSync(failed, (error as Error).message);

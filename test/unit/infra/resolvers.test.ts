@@ -36,3 +36,67 @@ describe('finding pattern resolver', () => {
     expect(() => buildPattern('11', ['Recon:EC2/Portscan'])).toThrow(/minSeverity/);
   });
 });
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fleet = require('../../../infra/resolvers.js') as {
+  fleetSettings: (raw: Record<string, string>) => { mode: string; subnetIds: string[]; cidrs: { ipv4: string[]; ipv6: string[] } };
+  fleetFilterRuleResources: (settings: unknown) => Record<string, { Properties: Record<string, unknown> }>;
+  fleetIngressRules: (settings: unknown) => Array<Record<string, unknown>>;
+};
+const managed = { fleetMode: 'managed', fleetVpcId: 'vpc-0aa00000000000001', fleetSubnetIds: 'subnet-0aa00000000000001', fleetVpcCidrs: '10.40.0.0/16' };
+
+describe('fleet resolvers', () => {
+  it('treat an empty fleetMode as off', () => {
+    expect(fleet.fleetSettings({ fleetMode: '' }).mode).toBe('off');
+  });
+
+  it('refuse a fleetMode they do not know instead of deploying no fleet silently', () => {
+    expect(() => fleet.fleetSettings({ fleetMode: 'manged' })).toThrow(/fleetMode must be one of off, managed, byo/);
+  });
+
+  it('refuse managed mode without subnets', () => {
+    expect(() => fleet.fleetSettings({ ...managed, fleetSubnetIds: '' })).toThrow(/fleetSubnetIds/);
+  });
+
+  it('refuse managed mode without the VPC CIDRs the filter needs', () => {
+    expect(() => fleet.fleetSettings({ ...managed, fleetVpcCidrs: '' })).toThrow(/fleetVpcCidrs/);
+  });
+
+  it('refuse a CIDR that is not one', () => {
+    expect(() => fleet.fleetSettings({ ...managed, fleetVpcCidrs: '10.40.0.0/33' })).toThrow(/not an IPv4 or IPv6 CIDR/);
+  });
+
+  it('refuse byo mode without a traffic mirror target id', () => {
+    expect(() => fleet.fleetSettings({ fleetMode: 'byo', fleetTargetId: 'eni-0aa00000000000001', fleetFilterId: 'tmf-0aa00000000000001' })).toThrow(/fleetTargetId/);
+  });
+
+  it('refuse more VPC CIDRs than one filter can hold rules for', () => {
+    // Prepare
+    const settings = fleet.fleetSettings({ ...managed, fleetVpcCidrs: '10.0.0.0/16,10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16' });
+
+    // Act / Assess
+    expect(() => fleet.fleetFilterRuleResources(settings)).toThrow(/at most 10/);
+  });
+
+  it('add IPv6 rules and a ::/0 accept for an IPv6 CIDR', () => {
+    // Prepare
+    const settings = fleet.fleetSettings({ ...managed, fleetVpcCidrs: '10.40.0.0/16,2600:1f18:abcd:1200::/56' });
+
+    // Act
+    const rules = Object.values(fleet.fleetFilterRuleResources(settings)).map((r) => r.Properties);
+    const ingress = fleet.fleetIngressRules(settings);
+
+    // Assess
+    expect(rules.filter((r) => r.TrafficDirection === 'ingress').map((r) => `${r.RuleAction} ${r.SourceCidrBlock}`)).toEqual([
+      'reject 10.40.0.0/16',
+      'reject 2600:1f18:abcd:1200::/56',
+      'accept 0.0.0.0/0',
+      'accept ::/0',
+    ]);
+    expect(ingress.filter((r) => r.CidrIpv6 === '2600:1f18:abcd:1200::/56').map((r) => r.FromPort)).toEqual([4789, 8080]);
+  });
+
+  it('make no filter rules when the fleet is not managed here', () => {
+    expect(fleet.fleetFilterRuleResources(fleet.fleetSettings({ fleetMode: 'byo', fleetTargetId: 'tmt-0aa00000000000001', fleetFilterId: 'tmf-0aa00000000000001' }))).toEqual({});
+  });
+});

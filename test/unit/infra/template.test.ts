@@ -16,6 +16,8 @@ const FUNCTIONS = [
   'writeReport',
   'cleanUpExecution',
   'sweepOrphans',
+  'autoMirror',
+  'reconcileMirrors',
 ];
 const logicalId = (key: string) => key[0]!.toUpperCase() + key.slice(1);
 
