@@ -462,6 +462,8 @@ export class SimulatedEc2 {
     instance.state = to;
     const now = this.clock.now().getTime();
     instance.transitionAt = undefined;
+    // EC2 reports the time of the latest start as LaunchTime.
+    if (from === 'stopped' && (to === 'pending' || to === 'running')) instance.launchTime = new Date(now);
     if (to === 'pending') instance.transitionAt = now + this.timings.bootSeconds * 1000;
     if (to === 'shutting-down') instance.transitionAt = now + this.timings.shutdownSeconds * 1000;
     if (to === 'stopping') instance.transitionAt = now + this.timings.stopSeconds * 1000;

@@ -1,0 +1,119 @@
+import {
+  CreateTrafficMirrorFilterCommand,
+  CreateTrafficMirrorFilterRuleCommand,
+  CreateTrafficMirrorTargetCommand,
+  ModifyTrafficMirrorFilterNetworkServicesCommand,
+} from '@aws-sdk/client-ec2';
+import { eastWestFilterRules } from '../functions/shared/domain/filter-rules';
+import { TAG_MANAGED, TAG_ROLE } from '../functions/shared/tags';
+import type { SimulatedAccount } from './aws-sim/account';
+
+/** The fleet NLB's ARN in the simulated account (the simulation does not model load balancers themselves). */
+export const FLEET_NLB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/mirrorhunt-fleet/0f1e2d3c4b5a6978';
+
+/**
+ * What `infra/fleet.yml` creates in `managed` mode, made in the simulated account: the mirror
+ * target on the fleet's NLB and the shared east/west-dropping filter. Made before the run under
+ * test, as CloudFormation would, so its calls are not the product's.
+ */
+export async function provisionFleet(account: SimulatedAccount, vpcCidrs: string[]): Promise<{ targetId: string; filterId: string }> {
+  const ec2 = account.clients().ec2;
+  const tags = [
+    { Key: TAG_MANAGED, Value: 'true' },
+    { Key: TAG_ROLE, Value: 'fleet' },
+  ];
+  const target = await ec2.send(
+    new CreateTrafficMirrorTargetCommand({ NetworkLoadBalancerArn: FLEET_NLB_ARN, Description: 'mirrorhunt sensor fleet', TagSpecifications: [{ ResourceType: 'traffic-mirror-target', Tags: tags }] }),
+  );
+  const filter = await ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'mirrorhunt fleet filter', TagSpecifications: [{ ResourceType: 'traffic-mirror-filter', Tags: tags }] }));
+  const filterId = filter.TrafficMirrorFilter?.TrafficMirrorFilterId as string;
+  await ec2.send(new ModifyTrafficMirrorFilterNetworkServicesCommand({ TrafficMirrorFilterId: filterId, AddNetworkServices: ['amazon-dns'] }));
+  for (const rule of eastWestFilterRules({ ipv4: vpcCidrs, ipv6: [] })) {
+    await ec2.send(
+      new CreateTrafficMirrorFilterRuleCommand({
+        TrafficMirrorFilterId: filterId,
+        TrafficDirection: rule.direction,
+        RuleNumber: rule.ruleNumber,
+        RuleAction: rule.action,
+        SourceCidrBlock: rule.sourceCidrBlock,
+        DestinationCidrBlock: rule.destinationCidrBlock,
+      }),
+    );
+  }
+  return { targetId: target.TrafficMirrorTarget?.TrafficMirrorTargetId as string, filterId };
+}
+
+/**
+ * The EventBridge event CloudTrail delivers for a RunInstances call, built from instances that
+ * exist in the simulated account (the fields autoMirror reads, shaped as CloudTrail writes them).
+ */
+export function runInstancesEvent(account: SimulatedAccount, instanceIds: string[], options: { errorCode?: string; eventId?: string } = {}): Record<string, unknown> {
+  const instances = account.ec2.instances().filter((i) => instanceIds.includes(i.InstanceId ?? ''));
+  const detail: Record<string, unknown> = {
+    eventVersion: '1.09',
+    eventTime: account.clock.now().toISOString(),
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'RunInstances',
+    awsRegion: account.region,
+    userIdentity: { type: 'AssumedRole', accountId: account.accountId },
+    requestParameters: { instanceType: instances[0]?.InstanceType ?? 'm5.large' },
+  };
+  if (options.errorCode) {
+    detail.errorCode = options.errorCode;
+    detail.errorMessage = 'simulated failure';
+    detail.responseElements = null;
+  } else {
+    detail.responseElements = {
+      reservationId: 'r-0000000000000000',
+      ownerId: account.accountId,
+      instancesSet: {
+        items: instances.map((i) => ({
+          instanceId: i.InstanceId,
+          instanceType: i.InstanceType,
+          instanceState: { code: i.State?.Code, name: i.State?.Name },
+          launchTime: i.LaunchTime?.getTime(),
+          subnetId: i.SubnetId,
+          vpcId: i.VpcId,
+          privateIpAddress: i.PrivateIpAddress,
+          tagSet: { items: (i.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value })) },
+          networkInterfaceSet: {
+            items: (i.NetworkInterfaces ?? []).map((n) => ({
+              networkInterfaceId: n.NetworkInterfaceId,
+              subnetId: n.SubnetId,
+              vpcId: n.VpcId,
+              interfaceType: n.InterfaceType,
+              privateIpAddress: n.PrivateIpAddress,
+              attachment: { deviceIndex: n.Attachment?.DeviceIndex, status: 'attaching', deleteOnTermination: n.Attachment?.DeleteOnTermination },
+            })),
+          },
+        })),
+      },
+    };
+  }
+  return {
+    version: '0',
+    id: options.eventId ?? `sim-${instanceIds.join('-')}`,
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.ec2',
+    account: account.accountId,
+    time: account.clock.now().toISOString(),
+    region: account.region,
+    resources: [],
+    detail,
+  };
+}
+
+/** EC2's state-change notification for one instance. */
+export function stateChangeEvent(account: SimulatedAccount, instanceId: string, state: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: `sim-${instanceId}-${state}`,
+    'detail-type': 'EC2 Instance State-change Notification',
+    source: 'aws.ec2',
+    account: account.accountId,
+    time: account.clock.now().toISOString(),
+    region: account.region,
+    resources: [`arn:aws:ec2:${account.region}:${account.accountId}:instance/${instanceId}`],
+    detail: { 'instance-id': instanceId, state },
+  };
+}
