@@ -1,4 +1,5 @@
 import '../local/polyfills';
+import { runAutoMirrorMatrix } from '../local/auto-mirror-matrix';
 import { MATRIX_FAULTS, runFaultMatrix, type MatrixCell } from '../local/fault-matrix';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +36,19 @@ async function main(): Promise<void> {
   console.log(`resources of ours left after any cell: ${count((c) => c.leftOver.length > 0)}`);
   console.log(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const c of failed) console.log(`FAIL #${c.index} ${c.call} ${c.fault}: ${c.why}`);
-  process.exitCode = failed.length > 0 ? 1 : 0;
+
+  const auto = await runAutoMirrorMatrix();
+  console.log('');
+  console.log(`autoMirror: ${auto.baselineCalls.length} AWS calls x ${MATRIX_FAULTS.length} faults = ${auto.cells.length} invocations (one launch event, 2 instances, 3 ENIs)`);
+  console.log(`${'#'.padStart(3)}  ${'call'.padEnd(width)} ${MATRIX_FAULTS.map((f) => f.padEnd(18)).join('')}`);
+  for (const [index, call] of auto.baselineCalls.entries()) {
+    const row = auto.cells.filter((c) => c.index === index);
+    console.log(`${String(index).padStart(3)}  ${`${call.service}:${call.operation}`.padEnd(width)} ${MATRIX_FAULTS.map((f) => { const c = row.find((x) => x.fault === f); return (c ? (c.pass ? `ok:${c.outcome.includes('failed') ? 'reported' : 'recovered'}` : 'FAIL') : '?').padEnd(18); }).join('')}`);
+  }
+  const autoFailed = auto.cells.filter((c) => !c.pass);
+  console.log(`passed ${auto.cells.length - autoFailed.length}/${auto.cells.length} (no doubled session, nothing else created, unmirrored ENIs reported with the fault, a replay converges)`);
+  for (const c of autoFailed) console.log(`FAIL #${c.index} ${c.call} ${c.fault}: ${c.why}`);
+  process.exitCode = failed.length + autoFailed.length > 0 ? 1 : 0;
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { runAutoMirrorMatrix } from '../../local/auto-mirror-matrix';
 import { MATRIX_FAULTS, runFaultMatrix, type MatrixCell } from '../../local/fault-matrix';
 import { ec2Finding, guardDutyEvent } from '../support/fixtures';
 
@@ -47,4 +48,13 @@ describe('fault matrix: one injected failure at every AWS call of an investigati
     expect(throttled.length).toBeGreaterThan(0);
     expect(throttled.map((c) => c.status)).toEqual(throttled.map(() => 'SUCCEEDED'));
   });
+});
+
+describe('fault matrix: one injected failure at every AWS call of an autoMirror invocation', () => {
+  it('never doubles a session, creates nothing else, names every ENI it could not mirror, and converges on replay', async () => {
+    const { baselineCalls, cells } = await runAutoMirrorMatrix();
+    expect(baselineCalls.map((c) => c.operation)).toContain('CreateTrafficMirrorSession');
+    expect(cells).toHaveLength(baselineCalls.length * MATRIX_FAULTS.length);
+    expect(cells.filter((c) => !c.pass).map((c) => `#${c.index} ${c.call} ${c.fault}: ${c.why}`)).toEqual([]);
+  }, 60_000);
 });
