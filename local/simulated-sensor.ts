@@ -79,22 +79,36 @@ export class SimulatedSensors {
     });
   }
 
+  /** Sources whose sessions have ended, per target, waiting for the target's last session to end. */
+  private readonly ended = new Map<string, { from: Date; sourceIps: string[]; vni: number }>();
+
   private onSessionDeleted(session: SessionLike): void {
     const open = this.open.get(session.TrafficMirrorSessionId);
     if (!open) return;
     this.open.delete(open.sessionId);
+    const source = this.account.ec2.networkInterfaces().find((n) => n.NetworkInterfaceId === open.networkInterfaceId);
+    const ips = (source?.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress).filter((ip): ip is string => !!ip);
+    const pending = this.ended.get(open.targetId);
+    this.ended.set(open.targetId, {
+      from: pending && pending.from < open.startedAt ? pending.from : open.startedAt,
+      sourceIps: [...new Set([...(pending?.sourceIps ?? []), ...ips])],
+      vni: pending?.vni ?? open.vni,
+    });
+    // One sensor runs one Zeek: the traffic of all its sources lands in one set of logs, shipped
+    // once the last session feeding it has ended.
+    if ([...this.open.values()].some((o) => o.targetId === open.targetId)) return;
+    const merged = this.ended.get(open.targetId);
+    this.ended.delete(open.targetId);
     const target = this.account.ec2.targets().find((t) => t.TrafficMirrorTargetId === open.targetId);
     const sensorEni = target?.NetworkInterfaceId;
     const sensor = this.account.ec2.instances().find((i) => (i.NetworkInterfaces ?? []).some((n) => n.NetworkInterfaceId === sensorEni));
     const env = sensor?.InstanceId ? this.sensorOf(sensor.InstanceId)?.env : undefined;
-    if (!sensor?.InstanceId || !env) return;
-    const source = this.account.ec2.networkInterfaces().find((n) => n.NetworkInterfaceId === open.networkInterfaceId);
-    const sourceIps = (source?.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress).filter((ip): ip is string => !!ip);
+    if (!sensor?.InstanceId || !env || !merged) return;
     const capture: CaptureRequest = {
-      from: open.startedAt,
+      from: merged.from,
       to: this.account.clock.now(),
-      sourceIps,
-      vni: open.vni,
+      sourceIps: merged.sourceIps,
+      vni: merged.vni,
       sensorId: sensor.InstanceId,
       bucketDir: this.account.s3.path(env.MIRRORHUNT_BUCKET ?? '', ''),
     };
