@@ -427,6 +427,8 @@ export class SimulatedEc2 {
         return this.createSession(input);
       case 'DeleteTrafficMirrorSession':
         return this.deleteSession(input);
+      case 'ModifyTrafficMirrorSession':
+        return this.modifySession(input);
       case 'DeleteTrafficMirrorTarget':
         return this.deleteTarget(input);
       case 'DeleteTrafficMirrorFilter':
@@ -1252,6 +1254,33 @@ export class SimulatedEc2 {
       const vni = (this.vniCounter * 2654435761) % 16_777_216;
       if (!used.has(vni)) return vni;
     }
+  }
+
+  /** Re-points or renumbers a session in place; the same quotas as creating one apply to its new target. */
+  private modifySession(input: Input): Record<string, unknown> {
+    const id = String(input.TrafficMirrorSessionId ?? '');
+    const session = this.sessionMap.get(id);
+    if (!session) return fail('InvalidTrafficMirrorSessionId.NotFound', `The traffic mirror session '${id}' does not exist`);
+    const target = input.TrafficMirrorTargetId === undefined ? this.requireTarget(session.targetId) : this.requireTarget(input.TrafficMirrorTargetId);
+    const filter = input.TrafficMirrorFilterId === undefined ? this.requireFilter(session.filterId) : this.requireFilter(input.TrafficMirrorFilterId);
+    if (target.eniId === session.eniId) fail('InvalidParameterValue', `The network interface ${session.eniId} cannot mirror to itself`);
+    if (target.eniId && target.id !== session.targetId) {
+      const sources = new Set([...this.sessionMap.values()].filter((s) => s.targetId === target.id).map((s) => s.eniId));
+      if (!sources.has(session.eniId) && sources.size >= this.quotas.sourcesPerEniTarget) fail('TrafficMirrorSourcesPerTargetLimitExceeded', `Sources per interface-target limit reached (${sources.size + 1})`);
+    }
+    if (input.SessionNumber !== undefined) {
+      const n = Number(input.SessionNumber);
+      if (!Number.isInteger(n) || n < 1 || n > 32766) fail('InvalidParameterValue', `SessionNumber must be from 1 to 32766 (got ${String(input.SessionNumber)})`);
+      session.sessionNumber = n;
+    }
+    if (input.VirtualNetworkId !== undefined) {
+      const vni = Number(input.VirtualNetworkId);
+      if (!Number.isInteger(vni) || vni < 0 || vni > 16_777_215) fail('InvalidParameterValue', 'VirtualNetworkId must be from 0 to 16777215');
+      session.vni = vni;
+    }
+    session.targetId = target.id;
+    session.filterId = filter.id;
+    return { TrafficMirrorSession: this.sessionShape(session) };
   }
 
   private deleteSession(input: Input): Record<string, unknown> {
