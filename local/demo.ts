@@ -129,6 +129,9 @@ function describeExit(name: string, output: InvestigationState): string {
         : `waiting on ${output.teardown?.remaining.map((r) => `${r.type} (${r.why})`).join(', ')}`;
     case 'Run Hunts':
       return `${output.hunts?.outcomes.length} hunts on ${output.hunts?.engine}: ${output.hunts?.outcomes.filter((o) => o.findingCount > 0).map((o) => `${o.name} ${o.findingCount}`).join(', ') || 'nothing found'}`;
+    case 'Notify Responders':
+    case 'Notify Failure':
+      return 'published the summary to the SNS topic';
     case 'Write Report':
     case 'Write Failure Report':
       return `report ${output.report?.markdownKey} (${output.report?.outcome})`;
@@ -206,7 +209,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     onEvent: (event: EventLog, execution: LocalExecution) => {
       const at = clockTime(account.clock.now().getTime() - started);
       if (event.type === 'StateEntered' && event.state.type === 'Wait') {
-        io.stdout(`${at}  ... ${event.state.name}\n`);
+        io.stdout(`${at}  ... ${event.state.name} (waiting)\n`);
       } else if (event.type === 'StateExited' && event.state.type === 'Task') {
         io.stdout(`${at}  ${event.state.name.padEnd(22)} ${describeExit(event.state.name, event.state.output as unknown as InvestigationState)}\n`);
       } else if (event.type === 'StateRetried') {

@@ -142,10 +142,11 @@ export class LocalStepFunctions {
     this.aborts.set(execution.name, () => run.abort());
     const events = (async () => {
       for await (const event of run.eventLogs) {
+        // Told first, so a timeline shows the wait where it starts; then the clock moves.
+        this.options.onEvent?.(event, execution);
         if (event.type === 'StateEntered' && event.state.type === 'Wait') {
           this.options.onWait?.(this.waitSeconds(event.state.name, event.state.input), event.state.name);
         }
-        this.options.onEvent?.(event, execution);
       }
     })();
     try {
