@@ -169,4 +169,30 @@ describe('investigate, run locally on the simulated account', () => {
     expect(sensor?.Tags).toEqual(expect.arrayContaining([{ Key: 'mirrorhunt:managed', Value: 'true' }]));
     expect(group?.IpPermissions).toEqual([expect.objectContaining({ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, IpRanges: h.world.vpcCidrs.map((c) => expect.objectContaining({ CidrIp: c })) })]);
   });
+
+  it('runs a manual investigation of one ENI, started by hand with StartExecution, mirroring only that ENI', async () => {
+    const finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' });
+    const eni = (finding.resource.instanceDetails.networkInterfaces as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    finding.resource.instanceDetails.networkInterfaces = [
+      { ...eni, networkInterfaceId: 'eni-0000000000000000a', privateIpAddress: '10.20.1.5' },
+      { ...eni, networkInterfaceId: 'eni-0000000000000000b', privateIpAddress: '10.20.1.6' },
+    ];
+    const h = harness(finding);
+    const execution = h.local.stepFunctions.start('manual-20261124-0800-abc123', { networkInterfaceId: 'eni-0000000000000000b', captureMinutes: 5, reason: 'odd outbound traffic' });
+    await execution.done;
+    const state = execution.output as InvestigationState;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(state.mirror?.sessions.map((s) => s.networkInterfaceId)).toEqual(['eni-0000000000000000b']);
+    expect(ours(h.account)).toEqual([]);
+  });
+
+  it('fails a manual start with malformed input at the first step, naming the field, and creates nothing', async () => {
+    const h = harness();
+    const execution = h.local.stepFunctions.start('manual-bad', { instanceId: 'i-0a1b2c3d4e5f60718', captureMinutes: 0, reason: 'x', colour: 'red' });
+    await execution.done;
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error?.name).toBe('InvalidInputError');
+    expect(execution.error?.cause).toMatch(/captureMinutes|colour/);
+    expect(h.account.calls.filter((c) => /^(Run|Create)/.test(c.operation))).toEqual([]);
+  });
 });
