@@ -43,7 +43,7 @@ function notFoundCode(call: RecordedCall): string {
   const op = call.operation;
   if (call.service === 's3') return op === 'HeadObject' ? 'NotFound' : op === 'GetObject' ? 'NoSuchKey' : 'NoSuchBucket';
   if (call.service === 'ssm') return 'ParameterNotFound';
-  if (call.service === 'sns') return 'NotFound';
+  if (call.service === 'sns') return 'NotFoundException';
   if (op.includes('TrafficMirrorSession')) return 'InvalidTrafficMirrorSessionId.NotFound';
   if (op.includes('TrafficMirrorTarget')) return 'InvalidTrafficMirrorTargetId.NotFound';
   if (op.includes('TrafficMirrorFilter')) return 'InvalidTrafficMirrorFilterId.NotFound';
@@ -107,7 +107,7 @@ export async function runInvestigation(event: unknown, prepare?: (account: Simul
 }
 
 /** Errors whose name alone says what failed; the generic AWS one must also carry the AWS code. */
-const SPECIFIC_ERRORS = /^(TargetNotFoundError|ConfigError|MirrorSessionError|SensorFailedError|SensorNotReadyError|FilterRuleQuotaError|AwsAccessDeniedError|AwsThrottledError|TeardownIncompleteError|HuntFailedError|InvalidInputError|ClaimConflictError)$/;
+const SPECIFIC_ERRORS = /^(TargetNotFoundError|ConfigError|MirrorSessionError|SensorFailedError|SensorNotReadyError|FilterRuleQuotaError|AwsAccessDeniedError|AwsThrottledError|AwsTransientError|TeardownIncompleteError|HuntFailedError|InvalidInputError|ClaimConflictError)$/;
 
 /** Judges one cell: nothing of ours left, and an outcome that names the fault or shows it was retried. */
 export function judge(run: InvestigationRun, index: number, code: string, fault: MatrixFault): { pass: boolean; why: string; outcome: string } {

@@ -81,8 +81,14 @@ export class LocalStepFunctions {
       } else if (state.Resource === 'arn:aws:states:::sns:publish') {
         this.taskOverrides[stateName] = async (input) => {
           const params = input as { Subject?: string; Message?: string };
-          const out = await options.sns.send(new PublishCommand({ TopicArn: options.topicArn, Subject: params.Subject, Message: params.Message }));
-          return { MessageId: out.MessageId ?? '' };
+          try {
+            const out = await options.sns.send(new PublishCommand({ TopicArn: options.topicArn, Subject: params.Subject, Message: params.Message }));
+            return { MessageId: out.MessageId ?? '' };
+          } catch (error) {
+            // Step Functions names an integration's failure `<service>.<exception>`, e.g. SNS.ThrottledException.
+            const err = error as Error;
+            throw Object.assign(new Error(err.message), { name: `SNS.${err.name}` });
+          }
         };
       } else {
         throw new Error(`state "${stateName}" uses ${JSON.stringify(state.Resource)}, which the local run cannot answer`);

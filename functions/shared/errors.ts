@@ -24,6 +24,12 @@ export class SensorFailedError extends MirrorhuntError {}
 export class MirrorSessionError extends MirrorhuntError {}
 /** EC2 API throttling (`RequestLimitExceeded`, `Throttling`): safe to retry with backoff. */
 export class AwsThrottledError extends MirrorhuntError {}
+/**
+ * The call timed out or AWS failed internally (5xx): the change may or may not have been made.
+ * Retried like throttling, which is safe because every create carries a ClientToken (or is
+ * reconciled by name and tag) and every delete tolerates NotFound.
+ */
+export class AwsTransientError extends MirrorhuntError {}
 /** Our role may not do this (`UnauthorizedOperation`, `AccessDenied*`). Not retried. */
 export class AwsAccessDeniedError extends MirrorhuntError {}
 /** Any other AWS error, with the AWS code kept in the message and the original as `cause`. */

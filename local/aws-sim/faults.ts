@@ -30,11 +30,11 @@ export interface FiredFault {
 }
 
 const KIND_CODES: Record<FaultKind, Record<string, string> & { default: string }> = {
-  throttle: { default: 'ThrottlingException', ec2: 'RequestLimitExceeded', s3: 'SlowDown', sns: 'Throttling' },
-  denied: { default: 'AccessDeniedException', ec2: 'UnauthorizedOperation', s3: 'AccessDenied', sns: 'AuthorizationError' },
-  'not-found': { default: 'ResourceNotFoundException', ec2: 'InvalidParameterValue', s3: 'NoSuchBucket', ssm: 'ParameterNotFound', sns: 'NotFound' },
+  throttle: { default: 'ThrottlingException', ec2: 'RequestLimitExceeded', s3: 'SlowDown', sns: 'ThrottledException' },
+  denied: { default: 'AccessDeniedException', ec2: 'UnauthorizedOperation', s3: 'AccessDenied', sns: 'AuthorizationErrorException' },
+  'not-found': { default: 'ResourceNotFoundException', ec2: 'InvalidParameterValue', s3: 'NoSuchBucket', ssm: 'ParameterNotFound', sns: 'NotFoundException' },
   timeout: { default: 'TimeoutError' },
-  'server-error': { default: 'InternalFailure', ec2: 'InternalError', s3: 'InternalError', sns: 'InternalError', ssm: 'InternalServerError' },
+  'server-error': { default: 'InternalFailure', ec2: 'InternalError', s3: 'InternalError', sns: 'InternalErrorException', ssm: 'InternalServerError' },
 };
 
 const STATUS: Record<string, number> = {
@@ -42,8 +42,12 @@ const STATUS: Record<string, number> = {
   SlowDown: 503,
   ThrottlingException: 400,
   Throttling: 400,
+  ThrottledException: 400,
+  NotFoundException: 404,
+  AuthorizationErrorException: 403,
   TimeoutError: 0,
   InternalError: 500,
+  InternalErrorException: 500,
   InternalFailure: 500,
   InternalServerError: 500,
   NoSuchBucket: 404,

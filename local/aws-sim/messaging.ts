@@ -48,13 +48,13 @@ export class SimulatedSns {
     if (operation !== 'Publish') return fail('InvalidAction', `the local SNS simulation does not implement ${operation}`);
     const arn = String(input.TopicArn ?? '');
     const list = this.topics.get(arn);
-    if (!list) return fail('NotFound', `Topic does not exist: ${arn}`, 404);
+    if (!list) return fail('NotFoundException', `Topic does not exist: ${arn}`, 404);
     const message = input.Message;
-    if (typeof message !== 'string' || message.length === 0) return fail('InvalidParameter', 'Invalid parameter: Message is required');
-    if (Buffer.byteLength(message) > 256 * 1024) fail('InvalidParameter', 'Invalid parameter: Message too long (at most 256 KiB)');
+    if (typeof message !== 'string' || message.length === 0) return fail('InvalidParameterException', 'Invalid parameter: Message is required');
+    if (Buffer.byteLength(message) > 256 * 1024) fail('InvalidParameterException', 'Invalid parameter: Message too long (at most 256 KiB)');
     const subject = input.Subject;
     if (subject !== undefined && (typeof subject !== 'string' || subject.length > 100 || /[\r\n]/.test(subject))) {
-      fail('InvalidParameter', 'Invalid parameter: Subject must be at most 100 characters on one line');
+      fail('InvalidParameterException', 'Invalid parameter: Subject must be at most 100 characters on one line');
     }
     this.counter += 1;
     const MessageId = `00000000-0000-4000-8000-${String(this.counter).padStart(12, '0')}`;

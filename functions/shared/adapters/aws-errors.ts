@@ -1,6 +1,7 @@
-import { AwsAccessDeniedError, AwsCallError, AwsThrottledError } from '../errors';
+import { AwsAccessDeniedError, AwsCallError, AwsThrottledError, AwsTransientError } from '../errors';
 
 const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestThrottled']);
+const TRANSIENT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalError', 'InternalFailure', 'InternalServerError', 'ServiceUnavailable', 'Unavailable', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 const DENIED = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'UnauthorizedAccess']);
 
 export function awsErrorCode(error: unknown): string {
@@ -21,6 +22,8 @@ export function translateAwsError(error: unknown, action: string): Error {
   const code = awsErrorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (THROTTLING.has(code)) return new AwsThrottledError(`${action}: AWS throttled the call (${code})`, { cause: error });
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) return new AwsTransientError(`${action}: no answer from AWS (${code}); the call may have taken effect`, { cause: error });
   if (DENIED.has(code)) return new AwsAccessDeniedError(`${action}: not authorised (${code}): ${message}`, { cause: error });
   return new AwsCallError(`${action} failed with ${code}: ${message}`, { cause: error });
 }

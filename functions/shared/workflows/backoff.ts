@@ -1,4 +1,4 @@
-import { AwsThrottledError } from '../errors';
+import { AwsThrottledError, AwsTransientError } from '../errors';
 
 export interface BackoffOptions {
   retries: number;
@@ -11,7 +11,8 @@ export interface BackoffOptions {
 /**
  * Retries EC2 throttling with exponential backoff and full jitter (each wait is uniform in
  * [0, min(max, base * 2^attempt)]), so a burst of launches spreads out instead of retrying in
- * lock-step. Only `AwsThrottledError` is retried: anything else is a real answer.
+ * lock-step. Only throttling and transient failures (timeouts, 5xx) are retried: anything else
+ * is a real answer. Retrying a transient failure is safe because creates carry a ClientToken.
  */
 export async function withBackoff<T>(fn: () => Promise<T>, options: BackoffOptions): Promise<T> {
   const random = options.random ?? Math.random;
@@ -20,7 +21,7 @@ export async function withBackoff<T>(fn: () => Promise<T>, options: BackoffOptio
     try {
       return await fn();
     } catch (error) {
-      if (!(error instanceof AwsThrottledError) || attempt >= options.retries) throw error;
+      if (!(error instanceof AwsThrottledError || error instanceof AwsTransientError) || attempt >= options.retries) throw error;
       await sleep(Math.floor(random() * Math.min(options.maxMs, options.baseMs * 2 ** attempt)));
     }
   }

@@ -102,6 +102,6 @@ describe('simulated account', () => {
     const arn = a.sns.createTopic('notify');
     await a.clients().sns.send(new PublishCommand({ TopicArn: arn, Subject: 's', Message: 'm' }));
     expect(a.sns.messages().map((m) => m.Message)).toEqual(['m']);
-    expect((await failure(a.clients().sns.send(new PublishCommand({ TopicArn: `${arn}-x`, Message: 'm' })))).name).toBe('NotFound');
+    expect((await failure(a.clients().sns.send(new PublishCommand({ TopicArn: `${arn}-x`, Message: 'm' })))).name).toBe('NotFoundException');
   });
 });
