@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
 import { beaconSeverity, ritaWindow, scoreBeacon, type BeaconWindow } from './beacon-score';
+import { ZEEK_TABLES } from './schema';
 
 export interface HuntParams {
   from: Date;
@@ -300,7 +301,22 @@ export function readQuery(name: string, queriesDir?: string): QueryFile {
   return parseQueryFile(readFileSync(join(queriesDir ?? resolveQueriesDir(), `${name}.sql`), 'utf8'));
 }
 
+/**
+ * The columns of each Zeek table that some hunt's SQL names (as a whole word, outside comments),
+ * plus `ts`. A local engine that runs only the pack can load just these.
+ */
+export function columnsReadByPack(queriesDir?: string): Record<string, string[]> {
+  const words = new Set<string>();
+  for (const hunt of HUNTS) {
+    const body = readQuery(hunt.name, queriesDir).sql.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
+    for (const w of body.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) words.add(w.toLowerCase());
+  }
+  return Object.fromEntries(Object.entries(ZEEK_TABLES).map(([table, columns]) => [table, columns.filter((c) => c.name === 'ts' || words.has(c.name.toLowerCase())).map((c) => c.name)]));
+}
+
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
+/** How long after a record its log file may be rotated and shipped (rotation interval plus upload delay, generously). */
+export const PARTITION_SLACK_MS = 60 * 60 * 1000;
 /** Commas separate list items inside one parameter, so a value holding one cannot be a list item. */
 const csv = (values: string[]): string => values.map((v) => v.trim()).filter((v) => v !== '' && !v.includes(',')).join(',');
 
@@ -309,7 +325,9 @@ export function parameterValues(params: HuntParams): Record<string, SqlParam> {
   const windowSeconds = Math.max(1, (params.to.getTime() - params.from.getTime()) / 1000);
   return {
     dt_from: isoDate(params.from),
-    dt_to: isoDate(params.to),
+    // Logs are partitioned by the time their file was rotated, which comes after the records in
+    // it: a record from 23:59 can sit in the next day's partition. The ts bounds stay exact.
+    dt_to: isoDate(new Date(params.to.getTime() + PARTITION_SLACK_MS)),
     ts_from: params.from.getTime() / 1000,
     ts_to: params.to.getTime() / 1000,
     hosts: csv(params.hosts),
