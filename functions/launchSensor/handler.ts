@@ -8,6 +8,9 @@ import { renderSensorUserData } from '../shared/domain/user-data';
 import { incidentTags, TAG_SOURCE_INSTANCE } from '../shared/tags';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
+/** Time the shipper needs after a rotation to gzip and upload the file, with room for a retry. */
+const FLUSH_UPLOAD_SECONDS = 30;
+
 /**
  * Launches the incident's Zeek sensor in the source's subnet (same AZ: no cross-AZ mirroring
  * charges), behind a security group that admits only VXLAN from the VPC, with IMDSv2 required.
@@ -47,7 +50,15 @@ export const launchSensor = (deps: Deps) => {
       tags: incidentTags(incidentId, 'sensor', extra),
     });
     deps.logger.info('sensor launched', { incidentId, instanceId, securityGroupId });
-    return { instanceId, securityGroupId, imageId, instanceType: deps.config.sensorInstanceType, vni, launchedAt: deps.now().toISOString() };
+    return {
+      instanceId,
+      securityGroupId,
+      imageId,
+      instanceType: deps.config.sensorInstanceType,
+      vni,
+      launchedAt: deps.now().toISOString(),
+      flushSeconds: deps.config.sensorRotateSeconds + FLUSH_UPLOAD_SECONDS,
+    };
   };
 };
 

@@ -10,7 +10,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
 import { createLocalInvestigation, type LocalInvestigation } from '../../local/local-investigation';
-import { LOCAL } from '../../local/local-account';
+import { LOCAL, localConfig } from '../../local/local-account';
 import { SimulatedSensors, noTraffic } from '../../local/simulated-sensor';
 import type { QueryEngine } from '../../functions/shared/hunting/engine';
 import type { InvestigationState } from '../../functions/shared/domain/state';
@@ -194,5 +194,19 @@ describe('investigate, run locally on the simulated account', () => {
     expect(execution.error?.name).toBe('InvalidInputError');
     expect(execution.error?.cause).toMatch(/captureMinutes|colour/);
     expect(h.account.calls.filter((c) => /^(Run|Create)/.test(c.operation))).toEqual([]);
+  });
+
+  it('waits one log rotation plus the upload after the capture before tearing the sensor down', async () => {
+    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')) });
+    const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
+    seedFromFinding(account, event);
+    new SimulatedSensors(account, noTraffic);
+    const local = createLocalInvestigation({ account, config: localConfig({ SENSOR_ROTATE_SECONDS: '300' }), queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
+    const trigger = await local.trigger(event);
+    const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName);
+    await execution?.done;
+    const terminate = account.calls.find((c) => c.operation === 'TerminateInstances');
+    const stoppedAt = Date.parse((execution?.output as InvestigationState).mirrorStop?.stoppedAt ?? '');
+    expect((terminate?.at.getTime() ?? 0) - stoppedAt).toBe(330_000);
   });
 });

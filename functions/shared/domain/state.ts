@@ -42,6 +42,8 @@ export interface SensorInfo {
   instanceType: string;
   vni: number;
   launchedAt: string;
+  /** How long to wait after the last session ends for the last logs to reach S3: one rotation plus the upload. */
+  flushSeconds: number;
 }
 
 export interface SensorStatus {

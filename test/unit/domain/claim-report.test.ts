@@ -40,7 +40,7 @@ function completedState(): InvestigationState {
       mirrorable: true,
     },
     claim: { claimed: true },
-    sensor: { instanceId: 'i-0000000000000000s', securityGroupId: 'sg-1', imageId: 'ami-1', instanceType: 'c6i.large', vni: 77, launchedAt: '2026-11-24T08:00:01.000Z' },
+    sensor: { instanceId: 'i-0000000000000000s', securityGroupId: 'sg-1', imageId: 'ami-1', instanceType: 'c6i.large', vni: 77, launchedAt: '2026-11-24T08:00:01.000Z', flushSeconds: 90 },
     mirror: { targetId: 'tmt-1', filterId: 'tmf-1', ruleIds: [], sessions: [{ sessionId: 'tms-1', networkInterfaceId: 'eni-1', sessionNumber: 1 }], failedEnis: [], vni: 77, startedAt: '2026-11-24T08:01:00.000Z' },
     mirrorStop: { stoppedAt: '2026-11-24T09:01:00.000Z', deletedSessionIds: ['tms-1'] },
     teardown: {
