@@ -80,9 +80,14 @@ export interface Ec2Timings {
   stopSeconds: number;
   /** How long a terminated instance stays visible to DescribeInstances. */
   terminatedVisibleSeconds: number;
+  /**
+   * How long a just-launched instance stays invisible to DescribeInstances (EC2's eventual
+   * consistency: a Describe right after RunInstances may answer InvalidInstanceID.NotFound).
+   */
+  launchInvisibleSeconds: number;
 }
 
-export const DEFAULT_EC2_TIMINGS: Ec2Timings = { bootSeconds: 30, shutdownSeconds: 20, stopSeconds: 15, terminatedVisibleSeconds: 3600 };
+export const DEFAULT_EC2_TIMINGS: Ec2Timings = { bootSeconds: 30, shutdownSeconds: 20, stopSeconds: 15, terminatedVisibleSeconds: 3600, launchInvisibleSeconds: 0 };
 
 interface SimVpc {
   id: string;
@@ -121,6 +126,8 @@ interface SimInstance {
   publicIp?: string;
   shutdownBehavior: 'stop' | 'terminate';
   terminatedAt?: number;
+  /** Before this time DescribeInstances does not see the instance yet. */
+  visibleAt?: number;
 }
 
 interface SimEni {
@@ -742,11 +749,13 @@ export class SimulatedEc2 {
   private describeInstances(input: Input): Record<string, unknown> {
     const ids = (input.InstanceIds as string[] | undefined) ?? [];
     if (ids.length > 0 && input.MaxResults !== undefined) fail('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
-    let list = [...this.instanceMap.values()];
+    const now = this.clock.now().getTime();
+    const visible = new Map([...this.instanceMap].filter(([, i]) => i.visibleAt === undefined || i.visibleAt <= now));
+    let list = [...visible.values()];
     if (ids.length > 0) {
       const missing = ids.filter((id) => {
         if (!INSTANCE_ID.test(id)) fail('InvalidInstanceID.Malformed', `Invalid id: "${id}" (expecting "i-...")`);
-        return !this.instanceMap.has(id);
+        return !visible.has(id);
       });
       if (missing.length > 0) fail('InvalidInstanceID.NotFound', `The instance ID${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' do${missing.length > 1 ? '' : 'es'} not exist`);
       list = list.filter((i) => ids.includes(i.id));
@@ -1038,6 +1047,7 @@ export class SimulatedEc2 {
           iamInstanceProfileArn: (input.IamInstanceProfile as { Arn?: string } | undefined)?.Arn,
           publicIp: wantsPublicIp ? `198.51.100.${(this.instanceMap.size % 250) + 1}` : undefined,
           shutdownBehavior: input.InstanceInitiatedShutdownBehavior === 'terminate' ? 'terminate' : 'stop',
+          visibleAt: this.timings.launchInvisibleSeconds > 0 ? this.clock.now().getTime() + this.timings.launchInvisibleSeconds * 1000 : undefined,
         };
         this.instanceMap.set(id, instance);
         created.push(instance);

@@ -209,4 +209,18 @@ describe('investigate, run locally on the simulated account', () => {
     const stoppedAt = Date.parse((execution?.output as InvestigationState).mirrorStop?.stoppedAt ?? '');
     expect((terminate?.at.getTime() ?? 0) - stoppedAt).toBe(330_000);
   });
+
+  it('rides out EC2 not yet seeing the sensor it just launched (eventual consistency)', async () => {
+    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')), timings: { launchInvisibleSeconds: 20 } });
+    const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
+    seedFromFinding(account, event);
+    new SimulatedSensors(account, noTraffic);
+    const local = createLocalInvestigation({ account, queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
+    const trigger = await local.trigger(event);
+    const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName);
+    await execution?.done;
+    expect(account.calls.some((c) => c.operation === 'DescribeInstances' && c.error === 'InvalidInstanceID.NotFound')).toBe(true);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(ours(account)).toEqual([]);
+  });
 });
