@@ -47,68 +47,89 @@ function median(sorted: ArrayLike<number>): number {
   return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Q1/Q3 are the medians of the lower and upper halves, leaving out the middle value when n is odd. */
-export function quartiles(values: readonly number[]): { q1: number; q2: number; q3: number } {
-  const sorted = sortedCopy(values);
+function quartilesOfSorted(sorted: Float64Array): { q1: number; q2: number; q3: number } {
   const half = Math.floor(sorted.length / 2);
-  return {
-    q1: median(sorted.slice(0, half)),
-    q2: median(sorted),
-    q3: median(sorted.slice(sorted.length - half)),
-  };
+  return { q1: median(sorted.subarray(0, half)), q2: median(sorted), q3: median(sorted.subarray(sorted.length - half)) };
 }
 
-export function bowleySkew(values: readonly number[]): number {
-  const { q1, q2, q3 } = quartiles(values);
+/** Q1/Q3 are the medians of the lower and upper halves, leaving out the middle value when n is odd. */
+export function quartiles(values: readonly number[]): { q1: number; q2: number; q3: number } {
+  return quartilesOfSorted(sortedCopy(values));
+}
+
+function bowleyOfSorted(sorted: Float64Array): number {
+  const { q1, q2, q3 } = quartilesOfSorted(sorted);
   // Small spreads make the ratio meaningless (and ±1 on jitter of a second), so RITA forces 0.
   if (q3 - q1 < 10 || q2 === q1 || q2 === q3) return 0;
   return (q1 + q3 - 2 * q2) / (q3 - q1);
 }
 
-export function medianAbsoluteDeviation(values: readonly number[]): { median: number; mad: number } {
-  const sorted = sortedCopy(values);
+export function bowleySkew(values: readonly number[]): number {
+  return bowleyOfSorted(sortedCopy(values));
+}
+
+function madOfSorted(sorted: Float64Array): { median: number; mad: number } {
   const m = median(sorted);
-  const deviations = sorted.map((v) => Math.abs(v - m)).sort();
-  return { median: m, mad: median(deviations) };
+  const deviations = new Float64Array(sorted.length);
+  for (let i = 0; i < sorted.length; i += 1) deviations[i] = Math.abs((sorted[i] as number) - m);
+  return { median: m, mad: median(deviations.sort()) };
+}
+
+export function medianAbsoluteDeviation(values: readonly number[]): { median: number; mad: number } {
+  return madOfSorted(sortedCopy(values));
+}
+
+function seriesScoreOfSorted(sorted: Float64Array, defaultMadScore: number): number {
+  const { median: m, mad } = madOfSorted(sorted);
+  const madScore = m >= 1 ? Math.max(0, (m - mad) / m) : defaultMadScore;
+  return round3((1 - Math.abs(bowleyOfSorted(sorted)) + madScore) / 2);
 }
 
 /** `round(((1 − |bowley|) + madScore) / 2, 3)`; `defaultMadScore` applies when the median is below 1. */
 export function seriesScore(values: readonly number[], defaultMadScore: number): number {
-  const { median: m, mad } = medianAbsoluteDeviation(values);
-  const madScore = m >= 1 ? Math.max(0, (m - mad) / m) : defaultMadScore;
-  return round3((1 - Math.abs(bowleySkew(values)) + madScore) / 2);
+  return seriesScoreOfSorted(sortedCopy(values), defaultMadScore);
+}
+
+/** Positive differences between successive values of an ascending series. */
+function positiveSteps(sorted: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(Math.max(0, sorted.length - 1));
+  let n = 0;
+  for (let i = 1; i < sorted.length; i += 1) {
+    const d = (sorted[i] as number) - (sorted[i - 1] as number);
+    if (d > 0) out[n++] = d;
+  }
+  return out.subarray(0, n);
 }
 
 /** Intervals between whole-second timestamps, zeros dropped (several connections in one second are one beat). */
 export function intervalsOf(timestamps: readonly number[]): number[] {
   const sorted = new Float64Array(timestamps.length);
   for (let i = 0; i < timestamps.length; i += 1) sorted[i] = Math.floor(timestamps[i] as number);
-  sorted.sort();
-  const out: number[] = [];
-  for (let i = 1; i < sorted.length; i += 1) {
-    const d = (sorted[i] as number) - (sorted[i - 1] as number);
-    if (d > 0) out.push(d);
-  }
-  return out;
+  return Array.from(positiveSteps(sorted.sort()));
 }
 
 export function timestampScore(timestamps: readonly number[]): number {
-  return intervalScore(intervalsOf(timestamps));
+  return intervalScoreOfSorted(sortedCopy(intervalsOf(timestamps)));
 }
 
-function intervalScore(intervals: readonly number[]): number {
-  return intervals.length >= 3 ? seriesScore(intervals, 1) : 0;
+function intervalScoreOfSorted(sortedIntervals: Float64Array): number {
+  return sortedIntervals.length >= 3 ? seriesScoreOfSorted(sortedIntervals, 1) : 0;
+}
+
+function sizeScoreOfSorted(sortedSizes: Float64Array): number {
+  return sortedSizes.length >= 3 ? seriesScoreOfSorted(sortedSizes, 0) : 0;
 }
 
 export function sizeScore(sizes: readonly number[]): number {
-  return sizes.length >= 3 ? seriesScore(sizes, 0) : 0;
+  return sizeScoreOfSorted(sortedCopy(sizes));
 }
 
-function binCounts(timestamps: readonly number[], window: BeaconWindow, bins: number): number[] {
+function binCounts(timestamps: ArrayLike<number>, window: BeaconWindow, bins: number): number[] {
   const counts = new Array<number>(bins).fill(0);
   const width = (window.to - window.from) / bins;
   if (width <= 0) return counts;
-  for (const t of timestamps) {
+  for (let k = 0; k < timestamps.length; k += 1) {
+    const t = timestamps[k] as number;
     if (t < window.from || t >= window.to) continue;
     const i = Math.min(bins - 1, Math.floor((t - window.from) / width));
     counts[i] = (counts[i] as number) + 1;
@@ -117,7 +138,7 @@ function binCounts(timestamps: readonly number[], window: BeaconWindow, bins: nu
 }
 
 /** max(1 − coefficient of variation of 24 bin counts, fit of a two-height ("bimodal") bar chart). */
-export function histogramScore(timestamps: readonly number[], window: BeaconWindow): number {
+export function histogramScore(timestamps: ArrayLike<number>, window: BeaconWindow): number {
   const counts = binCounts(timestamps, window, HISTOGRAM_BINS);
   const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
   if (mean === 0) return 0;
@@ -141,10 +162,11 @@ export function histogramScore(timestamps: readonly number[], window: BeaconWind
 }
 
 /** How much of the window the pair spans, or its longest run of active hours against 12; needs 6 active hours. */
-export function durationScore(timestamps: readonly number[], window: BeaconWindow): number {
+export function durationScore(timestamps: ArrayLike<number>, window: BeaconWindow): number {
   const hours = Math.max(1, Math.ceil((window.to - window.from) / 3600));
   const active = new Array<boolean>(hours).fill(false);
-  for (const t of timestamps) {
+  for (let k = 0; k < timestamps.length; k += 1) {
+    const t = timestamps[k] as number;
     if (t < window.from || t >= window.to) continue;
     active[Math.min(hours - 1, Math.floor((t - window.from) / 3600))] = true;
   }
@@ -172,6 +194,33 @@ export function ritaWindow(newestTs: number, bounds?: BeaconWindow): BeaconWindo
   return bounds ? { from: Math.max(from, bounds.from), to: Math.min(to, bounds.to) } : { from, to };
 }
 
+/**
+ * Scores a pair from whole-second timestamps in ascending order, already cut to the window,
+ * and the sizes of the same connections (any order). The work shared by both entry points.
+ */
+function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow): BeaconScore | undefined {
+  let unique = ts.length > 0 ? 1 : 0;
+  for (let i = 1; i < ts.length; i += 1) if (ts[i] !== ts[i - 1]) unique += 1;
+  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= STROBE_CONNECTIONS_PER_DAY) return undefined;
+  const intervals = positiveSteps(ts).sort();
+  const sortedSizes = sizes.sort();
+  const t = intervalScoreOfSorted(intervals);
+  const s = sizeScoreOfSorted(sortedSizes);
+  const d = durationScore(ts, window);
+  const h = histogramScore(ts, window);
+  return {
+    score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * h),
+    timestampScore: t,
+    sizeScore: s,
+    histogramScore: h,
+    durationScore: d,
+    connections: ts.length,
+    uniqueTimestamps: unique,
+    medianIntervalSeconds: median(intervals),
+    medianBytes: median(sortedSizes),
+  };
+}
+
 /** Scores one pair. `timestamps` and `sizes` are per connection; both are cut to the window first. */
 export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow }): BeaconScore | undefined {
   const { window } = input;
@@ -184,24 +233,27 @@ export function scoreBeacon(input: { timestamps: readonly number[]; sizes: reado
     const size = input.sizes[i];
     if (typeof size === 'number' && Number.isFinite(size)) sizes.push(size);
   }
-  const unique = new Set(ts).size;
-  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= STROBE_CONNECTIONS_PER_DAY) return undefined;
-  const intervals = intervalsOf(ts);
-  const t = intervalScore(intervals);
-  const s = sizeScore(sizes);
-  const d = durationScore(ts, window);
-  const h = histogramScore(ts, window);
-  return {
-    score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * h),
-    timestampScore: t,
-    sizeScore: s,
-    histogramScore: h,
-    durationScore: d,
-    connections: ts.length,
-    uniqueTimestamps: unique,
-    medianIntervalSeconds: median(sortedCopy(intervals)),
-    medianBytes: medianAbsoluteDeviation(sizes).median,
-  };
+  return scoreSorted(Float64Array.from(ts).sort(), Float64Array.from(sizes), window);
+}
+
+/**
+ * Scores one pair from packed beats: each connection as `second * beat + size` (size < beat).
+ * The values are sorted in place, which orders them by second.
+ */
+export function scorePackedBeats(packed: Float64Array, beat: number, window: BeaconWindow): BeaconScore | undefined {
+  packed.sort();
+  const ts = new Float64Array(packed.length);
+  const sizes = new Float64Array(packed.length);
+  let n = 0;
+  for (let i = 0; i < packed.length; i += 1) {
+    const v = packed[i] as number;
+    const t = Math.floor(v / beat);
+    if (t < window.from || t >= window.to) continue;
+    ts[n] = t;
+    sizes[n] = v - t * beat;
+    n += 1;
+  }
+  return scoreSorted(ts.subarray(0, n), sizes.subarray(0, n), window);
 }
 
 /** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100. */
