@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { QueryEngine, QueryRun, SqlParam, SqlValue } from '../functions/shared/hunting/engine';
 import { ZEEK_TABLES, type ColumnKind, type ZeekColumn } from '../functions/shared/hunting/schema';
-import { discoverZeekLogs, type LoadWarning, type ZeekFile } from './zeek-logs/discover';
+import { findZeekFiles, inspectZeekFiles, sniffJsonFile, type LoadWarning, type SniffedJsonFile, type ZeekCandidate, type ZeekFile } from './zeek-logs/discover';
 
 /**
  * The local query engine: DuckDB over a folder of Zeek logs, answering the same SQL files as
@@ -19,8 +19,15 @@ import { discoverZeekLogs, type LoadWarning, type ZeekFile } from './zeek-logs/d
  * `-` is NULL and `(empty)` an empty value; `T`/`F` are booleans; fields we do not know are
  * ignored and fields a file lacks are NULL. Zeek sets/vectors are kept as text (Athena: arrays;
  * no hunt reads them). `dt` and `hour` are derived from `ts` rather than from the path, so a wild
- * folder and the Hive layout look the same. Tables are loaded once, when the engine is created:
- * one read of the files, then every hunt runs on memory instead of re-reading gzip.
+ * folder and the Hive layout look the same. Tables are loaded once, when the engine is created,
+ * then every hunt runs on memory instead of re-reading gzip.
+ *
+ * One read when the files allow it. Only the first line of each file is looked at up front (key
+ * style, `ts` as number or text); DuckDB then reads the files once, strictly. Only when that read
+ * fails (a broken line, a corrupt gzip, a value of the wrong type, TSV) does the log take the
+ * careful path: every line inspected in Node, broken lines cut out into clean copies, corrupt files
+ * left out with a warning, and a forgiving DuckDB read. With `onlyColumns` (`columnsReadByPack()`)
+ * a table holds just the columns the hunts read.
  * A log with no files is an empty table: a capture without HTTP is normal.
  *
  * The dialect shim (Athena/Trino names DuckDB lacks, as macros): `array_join`, `regexp_like`,
@@ -73,8 +80,7 @@ function castExpr(src: string, kind: ColumnKind, fromText: boolean): string {
   return `try_cast(${src} AS ${DUCK_TYPE[kind]})`;
 }
 
-function jsonSelect(log: string, files: ZeekFile[], gzip: boolean): string {
-  const columns = ZEEK_TABLES[log] as ZeekColumn[];
+function jsonSelect(columns: ZeekColumn[], files: ZeekFile[], gzip: boolean): string {
   const declared: string[] = [];
   for (const col of columns) {
     declared.push(`${sqlString(col.name)}: ${sqlString(JSON_READ_TYPE[col.kind])}`);
@@ -90,8 +96,41 @@ function jsonSelect(log: string, files: ZeekFile[], gzip: boolean): string {
   return `SELECT ${exprs.join(', ')} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(gzip ? 'gzip' : 'uncompressed')}, ignore_errors = true, maximum_object_size = 16777216, columns = {${declared.join(', ')}})`;
 }
 
-function tsvSelect(log: string, files: ZeekFile[], fields: string[], gzip: boolean): string {
-  const columns = ZEEK_TABLES[log] as ZeekColumn[];
+/**
+ * The one-pass read of JSON files whose first records agree on key style and `ts` type, which
+ * is every file our sensors write. Declaring only the keys the files use and a numeric `ts` as
+ * DOUBLE spares DuckDB a text round trip per value. Strict: a broken line, a corrupt gzip or a
+ * value of the wrong type fails the read, and the caller falls back to the careful path.
+ */
+function fastJsonSelect(columns: ZeekColumn[], files: SniffedJsonFile[]): string {
+  const first = files[0] as SniffedJsonFile;
+  const dottedKeys = first.fields.some((f) => f.includes('.'));
+  const declared: string[] = [];
+  const exprs = columns.map((col) => {
+    const numericTs = col.name === 'ts' && first.numericTs;
+    const type = numericTs ? 'DOUBLE' : JSON_READ_TYPE[col.kind];
+    const dotted = dottedKeys ? dottedName(col.name) : undefined;
+    declared.push(`${sqlString(col.name)}: ${sqlString(type)}`);
+    if (dotted) declared.push(`${sqlString(dotted)}: ${sqlString(type)}`);
+    const src = dotted ? `coalesce(${ident(col.name)}, ${ident(dotted)})` : ident(col.name);
+    return `${numericTs ? src : castExpr(src, col.kind, false)} AS ${ident(col.name)}`;
+  });
+  const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
+  return `SELECT ${exprs.join(', ')} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(first.gzip ? 'gzip' : 'uncompressed')}, maximum_object_size = 16777216, columns = {${declared.join(', ')}})`;
+}
+
+/** Groups sniffed files that DuckDB can read with one declaration; `undefined` if any file needs the careful path. */
+function fastReadOf(columns: ZeekColumn[], sniffed: Array<SniffedJsonFile | undefined>): string | undefined {
+  if (sniffed.length === 0 || sniffed.some((f) => f === undefined)) return undefined;
+  const groups = new Map<string, SniffedJsonFile[]>();
+  for (const f of sniffed as SniffedJsonFile[]) {
+    const key = `${f.gzip}|${f.fields.some((k) => k.includes('.'))}|${f.numericTs}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.values()].map((fs) => fastJsonSelect(columns, fs)).join(' UNION ALL BY NAME ');
+}
+
+function tsvSelect(columns: ZeekColumn[], files: ZeekFile[], fields: string[], gzip: boolean): string {
   const normalized = fields.map((f) => f.replace(/\./g, '_'));
   const csvColumns = fields.map((f, i) => `${sqlString(`c${i}`)}: 'VARCHAR'`).join(', ');
   const exprs = columns.map((col) => {
@@ -105,8 +144,7 @@ function tsvSelect(log: string, files: ZeekFile[], fields: string[], gzip: boole
   return `SELECT ${exprs.join(', ')} FROM read_csv(${list}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false, compression = ${sqlString(gzip ? 'gzip' : 'none')}, ignore_errors = true, null_padding = false, columns = {${csvColumns}}) WHERE NOT starts_with(c0, '#')`;
 }
 
-function emptySelect(log: string): string {
-  const columns = ZEEK_TABLES[log] as ZeekColumn[];
+function emptySelect(columns: ZeekColumn[]): string {
   return `SELECT ${columns.map((c) => `CAST(NULL AS ${DUCK_TYPE[c.kind]}) AS ${ident(c.name)}`).join(', ')} WHERE false`;
 }
 
@@ -118,68 +156,187 @@ function toSqlValue(v: DuckDBValue): SqlValue {
   return s !== '' && Number.isFinite(n) && /^-?[\d.]+(e[-+]?\d+)?$/i.test(s) ? n : s;
 }
 
-async function loadTables(conn: DuckDBConnection, files: ZeekFile[], warnings: LoadWarning[]): Promise<Record<string, { files: number; rows: number; bytes: number }>> {
-  const tables: Record<string, { files: number; rows: number; bytes: number }> = {};
-  for (const log of Object.keys(ZEEK_TABLES)) {
-    const mine = files.filter((f) => f.log === log);
-    const groups = new Map<string, { files: ZeekFile[]; select: (fs: ZeekFile[]) => string }>();
-    for (const f of mine) {
-      const key = `${f.format}|${f.gzip}|${f.format === 'tsv' ? f.fields.join(',') : ''}`;
-      if (!groups.has(key)) {
-        groups.set(key, {
-          files: [],
-          select: f.format === 'json' ? (fs) => jsonSelect(log, fs, f.gzip) : (fs) => tsvSelect(log, fs, f.fields, f.gzip),
-        });
-      }
-      groups.get(key)?.files.push(f);
-    }
-    const parts = [...groups.values()].map((g) => g.select(g.files));
-    const body = parts.length > 0 ? parts.join(' UNION ALL BY NAME ') : emptySelect(log);
-    try {
-      await conn.run(
-        `CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, strftime(to_timestamp(ts), '%Y-%m-%d') AS dt, CAST(date_part('hour', to_timestamp(ts)) AS INTEGER) AS "hour" FROM (${body}) WHERE ts IS NOT NULL`,
-      );
-    } catch (error) {
-      // One unreadable group must not cost the other logs: keep the table, empty, and say why.
-      warnings.push({ file: mine.map((f) => f.source).join(', '), message: `could not load ${log}: ${error instanceof Error ? error.message : String(error)}` });
-      await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(log)})`);
-    }
-    const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(log)}`);
-    const rows = Number(count.getRowObjects()[0]?.n ?? 0);
-    const withoutTs = mine.reduce((n, f) => n + f.lines - f.malformedLines, 0) - rows;
-    if (mine.length > 0 && withoutTs > 0) warnings.push({ file: `${log} logs`, message: `${withoutTs} record(s) without a usable ts or with fields of the wrong type skipped` });
-    tables[log] = { files: mine.length, rows, bytes: mine.reduce((n, f) => n + f.bytes, 0) };
-  }
-  return tables;
+/** UTC date and hour of `ts`, as Athena's partition columns hold them; plain arithmetic, no time zone lookup. */
+const PARTITION_COLUMNS = `CAST(CAST(make_timestamp(CAST(floor(ts * 1000000) AS BIGINT)) AS DATE) AS VARCHAR) AS dt, CAST(hour(make_timestamp(CAST(floor(ts * 1000000) AS BIGINT))) AS INTEGER) AS "hour"`;
+
+type TableInfo = { files: number; rows: number; bytes: number };
+
+interface LoadOptions {
+  cleanDir: string;
+  onProgress?: (message: string) => void;
+  /** Per table, the columns to load (see `columnsReadByPack`); every Glue column when absent. */
+  onlyColumns?: Record<string, readonly string[]>;
 }
 
-export async function createDuckDbEngine(options: { logsDir: string; memoryLimit?: string; onProgress?: (message: string) => void }): Promise<DuckDbEngine> {
+function columnsOf(log: string, onlyColumns?: Record<string, readonly string[]>): ZeekColumn[] {
+  const all = ZEEK_TABLES[log] as ZeekColumn[];
+  const wanted = onlyColumns?.[log];
+  return wanted ? all.filter((c) => c.name === 'ts' || wanted.includes(c.name)) : all;
+}
+
+/**
+ * The fast path: one DuckDB read of the files, no other pass over them. Returns undefined when
+ * the read fails (the table is then loaded the careful way).
+ */
+async function loadFast(conn: DuckDBConnection, log: string, read: string, warnings: LoadWarning[]): Promise<number | undefined> {
+  try {
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, ${PARTITION_COLUMNS} FROM (${read})`);
+  } catch {
+    return undefined;
+  }
+  const counts = (await conn.runAndReadAll(`SELECT count(*) AS n, count(*) FILTER (WHERE ts IS NULL) AS missing FROM ${ident(log)}`)).getRowObjects()[0];
+  const missing = Number(counts?.missing ?? 0);
+  if (missing > 0) {
+    await conn.run(`DELETE FROM ${ident(log)} WHERE ts IS NULL`);
+    warnings.push({ file: `${log} logs`, message: `${missing} record(s) without a usable ts skipped` });
+  }
+  return Number(counts?.n ?? 0) - missing;
+}
+
+/**
+ * The careful path: every line of every file inspected first (malformed lines cut out into clean
+ * copies, corrupt or foreign files left out with a warning), then a forgiving DuckDB read.
+ */
+async function loadCarefully(conn: DuckDBConnection, log: string, columns: ZeekColumn[], candidates: ZeekCandidate[], warnings: LoadWarning[], options: LoadOptions): Promise<TableInfo> {
+  const inspected = await inspectZeekFiles(candidates, { cleanDir: options.cleanDir, onFile: (path, i, total) => options.onProgress?.(`reading ${i + 1}/${total}: ${path}`) });
+  warnings.push(...inspected.warnings);
+  const mine = inspected.files;
+  const groups = new Map<string, { files: ZeekFile[]; select: (fs: ZeekFile[]) => string }>();
+  for (const f of mine) {
+    const key = `${f.format}|${f.gzip}|${f.format === 'tsv' ? f.fields.join(',') : ''}`;
+    if (!groups.has(key)) {
+      groups.set(key, {
+        files: [],
+        select: f.format === 'json' ? (fs) => jsonSelect(columns, fs, f.gzip) : (fs) => tsvSelect(columns, fs, f.fields, f.gzip),
+      });
+    }
+    groups.get(key)?.files.push(f);
+  }
+  const parts = [...groups.values()].map((g) => g.select(g.files));
+  const body = parts.length > 0 ? parts.join(' UNION ALL BY NAME ') : emptySelect(columns);
+  try {
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, ${PARTITION_COLUMNS} FROM (${body}) WHERE ts IS NOT NULL`);
+  } catch (error) {
+    // One unreadable group must not cost the other logs: keep the table, empty, and say why.
+    warnings.push({ file: mine.map((f) => f.source).join(', '), message: `could not load ${log}: ${error instanceof Error ? error.message : String(error)}` });
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(columns)})`);
+  }
+  const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(log)}`);
+  const rows = Number(count.getRowObjects()[0]?.n ?? 0);
+  const withoutTs = mine.reduce((n, f) => n + f.lines - f.malformedLines, 0) - rows;
+  if (mine.length > 0 && withoutTs > 0) warnings.push({ file: `${log} logs`, message: `${withoutTs} record(s) without a usable ts or with fields of the wrong type skipped` });
+  return { files: mine.length, rows, bytes: mine.reduce((n, f) => n + f.bytes, 0) };
+}
+
+const SNIFF_CONCURRENCY = 8;
+
+async function sniffAll(candidates: ZeekCandidate[]): Promise<Array<SniffedJsonFile | undefined>> {
+  const out: Array<SniffedJsonFile | undefined> = new Array(candidates.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < candidates.length) {
+      const i = next++;
+      out[i] = await sniffJsonFile(candidates[i] as ZeekCandidate);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SNIFF_CONCURRENCY, candidates.length) }, worker));
+  return out;
+}
+
+/**
+ * How each log's files are read when they all look like our sensors' JSON: the same `read_json`
+ * the engine loads from. Exposed so a benchmark's bare scan reads the files exactly the same way.
+ */
+export async function planFastReads(logsDir: string, onlyColumns?: Record<string, readonly string[]>): Promise<Array<{ log: string; files: number; read: string | undefined }>> {
+  const { candidates } = await findZeekFiles(logsDir);
+  const sniffed = await sniffAll(candidates);
+  return Object.keys(ZEEK_TABLES)
+    .map((log) => {
+      const mine = sniffed.filter((_, i) => candidates[i]?.log === log);
+      return { log, files: mine.length, read: fastReadOf(columnsOf(log, onlyColumns), mine) };
+    })
+    .filter((p) => p.files > 0);
+}
+
+async function loadTables(conn: DuckDBConnection, logsDir: string, warnings: LoadWarning[], options: LoadOptions): Promise<{ tables: Record<string, TableInfo>; ignored: string[] }> {
+  const { candidates, ignored } = await findZeekFiles(logsDir);
+  const sniffed = await sniffAll(candidates);
+  const tables: Record<string, TableInfo> = {};
+  for (const log of Object.keys(ZEEK_TABLES)) {
+    const columns = columnsOf(log, options.onlyColumns);
+    const mine = candidates.filter((c) => c.log === log);
+    if (mine.length === 0) {
+      await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(columns)})`);
+      tables[log] = { files: 0, rows: 0, bytes: 0 };
+      continue;
+    }
+    const mineSniffed = sniffed.filter((_, i) => candidates[i]?.log === log);
+    const read = fastReadOf(columns, mineSniffed);
+    options.onProgress?.(`loading ${log}: ${mine.length} file(s)`);
+    const rows = read ? await loadFast(conn, log, read, warnings) : undefined;
+    tables[log] =
+      rows !== undefined
+        ? { files: mine.length, rows, bytes: (mineSniffed as SniffedJsonFile[]).reduce((n, f) => n + f.bytes, 0) }
+        : await loadCarefully(conn, log, columns, mine, warnings, options);
+  }
+  return { tables, ignored };
+}
+
+export interface DuckDbEngineOptions {
+  logsDir: string;
+  memoryLimit?: string;
+  onProgress?: (message: string) => void;
+  /**
+   * Per table, the only columns to load (`ts`, `dt` and `hour` always are). For runs of the hunt
+   * pack alone pass `columnsReadByPack()`: less to convert and hold, nothing the hunts miss.
+   */
+  onlyColumns?: Record<string, readonly string[]>;
+  /** Hunts run at once (each on its own connection); DuckDB already spreads one query over every core. */
+  concurrency?: number;
+}
+
+/** Two at a time keeps the cores busy while one query is in a single-threaded phase or TypeScript scores beacons. */
+const DEFAULT_CONCURRENCY = 2;
+
+export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<DuckDbEngine> {
   const info = await stat(options.logsDir).catch(() => undefined);
   if (!info?.isDirectory()) throw new Error(`${options.logsDir}: not a folder`);
   const cleanDir = await mkdtemp(join(tmpdir(), 'mirrorhunt-clean-'));
-  const discovery = await discoverZeekLogs(options.logsDir, {
-    cleanDir,
-    onFile: (path, i, total) => options.onProgress?.(`reading ${i + 1}/${total}: ${path}`),
-  });
-  const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit ?? '1GB', preserve_insertion_order: 'false' });
+  // Spills (if any) go to our own temporary folder, removed on close, not to `.tmp` in the working directory.
+  const instance = await DuckDBInstance.create(':memory:', { memory_limit: options.memoryLimit ?? '1GB', preserve_insertion_order: 'false', temp_directory: join(cleanDir, 'spill') });
   const conn = await instance.connect();
   for (const macro of SHIM_MACROS) await conn.run(macro);
-  options.onProgress?.(`loading ${discovery.files.length} file(s) into DuckDB`);
-  const warnings = [...discovery.warnings];
-  const tables = await loadTables(conn, discovery.files, warnings);
+  const warnings: LoadWarning[] = [];
+  const { tables, ignored } = await loadTables(conn, options.logsDir, warnings, { cleanDir, onProgress: options.onProgress, onlyColumns: options.onlyColumns });
+  // One connection per query in flight: a DuckDB connection runs one query at a time.
+  const idle: DuckDBConnection[] = [conn];
+  const all: DuckDBConnection[] = [conn];
+  const acquire = async (): Promise<DuckDBConnection> => {
+    const free = idle.pop();
+    if (free) return free;
+    const fresh = await instance.connect();
+    all.push(fresh);
+    return fresh;
+  };
   return {
     name: 'duckdb',
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     warnings,
     tables,
-    ignored: discovery.ignored,
+    ignored,
     async run(sql: string, params: readonly SqlParam[]): Promise<QueryRun> {
       const started = Date.now();
-      const reader = await conn.runAndReadAll(sql, params.length > 0 ? [...params] : undefined);
-      const rows = reader.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toSqlValue(v)])));
-      return { rows, elapsedMs: Date.now() - started };
+      const c = await acquire();
+      try {
+        const reader = await c.runAndReadAll(sql, params.length > 0 ? [...params] : undefined);
+        const rows = reader.getRowObjects().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toSqlValue(v)])));
+        return { rows, elapsedMs: Date.now() - started };
+      } finally {
+        idle.push(c);
+      }
     },
     async close(): Promise<void> {
-      conn.closeSync();
+      for (const c of all) c.closeSync();
       instance.closeSync();
       await rm(cleanDir, { recursive: true, force: true });
     },

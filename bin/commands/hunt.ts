@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
-import { listHunts, runHuntPack, type HuntFinding, type HuntOutcome, type Severity } from '../../functions/shared/hunting/pack';
+import { columnsReadByPack, listHunts, runHuntPack, type HuntFinding, type HuntOutcome, type Severity } from '../../functions/shared/hunting/pack';
 import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
 
 export interface Io {
@@ -125,6 +125,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   try {
     engine = await createDuckDbEngine({
       logsDir: folder,
+      onlyColumns: columnsReadByPack(),
       onProgress: (message) => {
         // Progress only on inputs big enough to make someone wonder, and at most twice a second.
         const now = Date.now();

@@ -188,18 +188,89 @@ async function writeCleanCopy(path: string, gzip: boolean, badLines: Set<number>
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
-export async function discoverZeekLogs(root: string, options: { onFile?: (path: string, index: number, total: number) => void; cleanDir?: string } = {}): Promise<Discovery> {
+export interface ZeekCandidate {
+  path: string;
+  log: string;
+}
+
+/** Every file under `root` named like a log the pack reads; the rest are listed as ignored. */
+export async function findZeekFiles(root: string): Promise<{ candidates: ZeekCandidate[]; ignored: string[] }> {
   const all: string[] = [];
   await walk(root, all);
   all.sort();
+  const candidates: ZeekCandidate[] = [];
+  const ignored: string[] = [];
+  for (const path of all) {
+    const log = logTypeOf(path, root);
+    if (log) candidates.push({ path, log });
+    else ignored.push(path);
+  }
+  return { candidates, ignored };
+}
+
+/** What the first record of a JSON log says about the whole file, as far as Zeek writes files. */
+export interface SniffedJsonFile {
+  path: string;
+  log: string;
+  gzip: boolean;
+  bytes: number;
+  /** Keys of the first record: dotted (`id.orig_h`) or not. */
+  fields: string[];
+  /** The first record's `ts` is a JSON number (Zeek's default) rather than an ISO string. */
+  numericTs: boolean;
+}
+
+const SNIFF_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Reads only the first line of a file: enough to choose how DuckDB should read a JSON log, cheap
+ * enough to do for every file. Anything else (TSV, empty, unreadable, not JSON) is `undefined`:
+ * such files need the full inspection.
+ */
+export async function sniffJsonFile(candidate: ZeekCandidate): Promise<SniffedJsonFile | undefined> {
+  try {
+    const gzip = await isGzip(candidate.path);
+    const { size } = await stat(candidate.path);
+    const raw = createReadStream(candidate.path, { highWaterMark: 64 * 1024 });
+    const input = gzip ? raw.pipe(createGunzip()) : raw;
+    // pipe() does not forward a read error; without this the gunzip stream would wait forever.
+    if (input !== raw) raw.on('error', (e: Error) => input.destroy(e));
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let line: string | undefined;
+    try {
+      for await (const chunk of input) {
+        const buf = chunk as Buffer;
+        const nl = buf.indexOf(10);
+        chunks.push(nl === -1 ? buf : buf.subarray(0, nl));
+        length += buf.length;
+        if (nl !== -1) {
+          line = Buffer.concat(chunks).toString('utf8').trim();
+          break;
+        }
+        if (length > SNIFF_LIMIT) return undefined;
+      }
+    } finally {
+      raw.destroy();
+      input.destroy();
+    }
+    if (line === undefined) line = Buffer.concat(chunks).toString('utf8').trim();
+    if (!line.startsWith('{')) return undefined;
+    const first = JSON.parse(line) as unknown;
+    if (first === null || typeof first !== 'object' || Array.isArray(first)) return undefined;
+    return { path: candidate.path, log: candidate.log, gzip, bytes: size, fields: Object.keys(first), numericTs: typeof (first as { ts?: unknown }).ts === 'number' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The full inspection of every line (see `inspect`), a few files at once. */
+export async function inspectZeekFiles(
+  candidates: ZeekCandidate[],
+  options: { onFile?: (path: string, index: number, total: number) => void; cleanDir?: string } = {},
+): Promise<{ files: ZeekFile[]; warnings: LoadWarning[] }> {
   const files: ZeekFile[] = [];
   const warnings: LoadWarning[] = [];
-  const ignored: string[] = [];
-  const candidates = all.filter((p) => {
-    const known = logTypeOf(p, root) !== undefined;
-    if (!known) ignored.push(p);
-    return known;
-  });
   // gunzip runs on libuv's thread pool, so a few files at once use several cores.
   const results: Array<{ file?: ZeekFile; warning?: LoadWarning }> = new Array(candidates.length);
   let next = 0;
@@ -207,8 +278,8 @@ export async function discoverZeekLogs(root: string, options: { onFile?: (path: 
   const worker = async (): Promise<void> => {
     while (next < candidates.length) {
       const i = next++;
-      const path = candidates[i] as string;
-      results[i] = await inspect(path, logTypeOf(path, root) as string, options.cleanDir);
+      const { path, log } = candidates[i] as ZeekCandidate;
+      results[i] = await inspect(path, log, options.cleanDir);
       options.onFile?.(path, done++, candidates.length);
     }
   };
@@ -218,9 +289,15 @@ export async function discoverZeekLogs(root: string, options: { onFile?: (path: 
     if (file) {
       files.push(file);
       if (file.malformedLines > 0) {
-        warnings.push({ file: candidates[i] as string, line: file.malformedExamples[0], message: `${file.malformedLines} malformed line(s) skipped (first at lines ${file.malformedExamples.join(', ')})` });
+        warnings.push({ file: (candidates[i] as ZeekCandidate).path, line: file.malformedExamples[0], message: `${file.malformedLines} malformed line(s) skipped (first at lines ${file.malformedExamples.join(', ')})` });
       }
     }
   }
+  return { files, warnings };
+}
+
+export async function discoverZeekLogs(root: string, options: { onFile?: (path: string, index: number, total: number) => void; cleanDir?: string } = {}): Promise<Discovery> {
+  const { candidates, ignored } = await findZeekFiles(root);
+  const { files, warnings } = await inspectZeekFiles(candidates, options);
   return { files, warnings, ignored };
 }

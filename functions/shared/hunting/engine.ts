@@ -15,5 +15,7 @@ export interface QueryRun {
 
 export interface QueryEngine {
   readonly name: 'athena' | 'duckdb';
+  /** How many queries the engine runs well at once; the pack runs one at a time when absent. */
+  readonly concurrency?: number;
   run(sql: string, params: readonly SqlParam[]): Promise<QueryRun>;
 }

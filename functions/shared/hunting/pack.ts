@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
-import { beaconSeverity, ritaWindow, scoreBeacon, type BeaconWindow } from './beacon-score';
+import { beaconSeverity, ritaWindow, scorePackedBeats, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
 
 export interface HuntParams {
@@ -67,16 +67,31 @@ const iso = (epochSeconds: SqlValue | undefined): string | undefined => {
  * and more read as 999999; beacons are small, and a size that large is not regular anyway.
  */
 const BEAT = 1_000_000;
-function beats(list: SqlValue | undefined): { timestamps: number[]; sizes: number[] } {
+
+/** Reads `"12,345,6"` into numbers without an intermediate array of strings; digits and commas only. */
+function packedBeats(list: SqlValue | undefined): Float64Array {
   const text = str(list);
-  const packed = Float64Array.from(text === '' ? [] : text.split(',').map(Number)).sort();
-  const timestamps = new Array<number>(packed.length);
-  const sizes = new Array<number>(packed.length);
-  packed.forEach((v: number, i: number) => {
-    timestamps[i] = Math.floor(v / BEAT);
-    sizes[i] = v % BEAT;
-  });
-  return { timestamps, sizes };
+  let count = text === '' ? 0 : 1;
+  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) === 44) count += 1;
+  const out = new Float64Array(count);
+  let n = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i += 1) {
+    const c = i < text.length ? text.charCodeAt(i) : 44;
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits += 1;
+    } else if (c === 44) {
+      if (digits > 0) out[n++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      // Not what the queries write (a sign, a space, a decimal point): take the slow, general road.
+      return Float64Array.from(text.split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x)));
+    }
+  }
+  return out.subarray(0, n);
 }
 
 function bySeverityThen<T extends HuntFinding>(findings: T[]): T[] {
@@ -94,11 +109,12 @@ function bucket(value: number, thresholds: [number, number, number, number]): Se
 
 function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
   // RITA scores the last 24 hours of the data; the newest connection among candidates stands in for "now".
-  const newest = Math.max(...rows.map((r) => num(r.last_ts)), 0);
+  let newest = 0;
+  for (const r of rows) newest = Math.max(newest, num(r.last_ts));
   const window = ritaWindow(newest, ctx.window);
   const out: HuntFinding[] = [];
   for (const r of rows) {
-    const s = scoreBeacon({ ...beats(r.beats), window });
+    const s = scorePackedBeats(packedBeats(r.beats), BEAT, window);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     out.push({
@@ -347,32 +363,43 @@ export function bindParameters(query: QueryFile, values: Record<string, SqlParam
 }
 
 /**
- * Runs every hunt (or `only` those) one after another. A failing hunt is reported in its
- * outcome and the rest still run: one broken query must not cost the whole investigation.
+ * Runs every hunt (or `only` those), `concurrency` at a time (default: what the engine says it
+ * runs well, else one after another); outcomes come back in the pack's order. A failing hunt is
+ * reported in its outcome and the rest still run: one broken query must not cost the whole
+ * investigation.
  */
-export async function runHuntPack(engine: QueryEngine, params: HuntParams, options: { only?: string[]; queriesDir?: string } = {}): Promise<HuntOutcome[]> {
+export async function runHuntPack(engine: QueryEngine, params: HuntParams, options: { only?: string[]; queriesDir?: string; concurrency?: number } = {}): Promise<HuntOutcome[]> {
   const queriesDir = options.queriesDir ?? resolveQueriesDir();
   const values = parameterValues(params);
   const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 } };
   const selected = options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS;
-  const outcomes: HuntOutcome[] = [];
-  for (const hunt of selected) {
+  const runOne = async (hunt: HuntDefinition): Promise<HuntOutcome> => {
     const started = Date.now();
     try {
       const query = readQuery(hunt.name, queriesDir);
       const run = await engine.run(query.sql, bindParameters(query, values));
-      outcomes.push({
+      return {
         name: hunt.name,
         title: hunt.title,
         findings: hunt.toFindings(run.rows, ctx),
         rowsReturned: run.rows.length,
         elapsedMs: run.elapsedMs,
         ...(run.bytesScanned !== undefined ? { bytesScanned: run.bytesScanned } : {}),
-      });
+      };
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      outcomes.push({ name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` });
+      return { name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` };
     }
-  }
+  };
+  const outcomes: HuntOutcome[] = new Array(selected.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < selected.length) {
+      const i = next++;
+      outcomes[i] = await runOne(selected[i] as HuntDefinition);
+    }
+  };
+  const lanes = Math.max(1, Math.floor(options.concurrency ?? engine.concurrency ?? 1));
+  await Promise.all(Array.from({ length: Math.min(lanes, selected.length) }, worker));
   return outcomes;
 }

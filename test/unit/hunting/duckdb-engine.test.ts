@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
-import { listHunts, runHuntPack, type HuntParams } from '../../../functions/shared/hunting/pack';
+import { columnsReadByPack, listHunts, runHuntPack, type HuntParams } from '../../../functions/shared/hunting/pack';
 import { writeSyntheticZeekLogs } from '../../../local/synthetic/zeek-traffic';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'zeek');
@@ -89,6 +89,40 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
     expect(engine.tables.conn?.rows).toBe(written.rows.conn);
     const hours = await engine.run('SELECT DISTINCT dt, "hour" FROM conn ORDER BY "hour"', []);
     expect(hours.rows).toEqual([{ dt: '2026-11-20', hour: 10 }, { dt: '2026-11-20', hour: 11 }]);
+  });
+
+  it('reads a file whose later records disagree with the first (ISO ts after epoch ts) the careful way, losing nothing', async () => {
+    const dir = await tempDir();
+    const rec = (ts: number | string, uid: string) => JSON.stringify({ ts, uid, id_orig_h: '10.0.0.1', id_orig_p: 1, id_resp_h: '10.0.0.2', id_resp_p: 80, proto: 'tcp' });
+    await writeFile(join(dir, 'conn.log'), `${rec(1700000000.5, 'C1')}\n${rec('2023-11-14T22:13:21Z', 'C2')}\n${rec(1700000002, 'C3')}\n`);
+    const engine = await open(dir);
+    const run = await engine.run('SELECT uid, ts FROM conn ORDER BY ts', []);
+    expect(run.rows).toEqual([
+      { uid: 'C1', ts: 1700000000.5 },
+      { uid: 'C2', ts: 1700000001 },
+      { uid: 'C3', ts: 1700000002 },
+    ]);
+    expect(engine.warnings).toEqual([]);
+  });
+
+  it('skips records without a ts with a warning, in the one-pass read too', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'dns.log'), `${JSON.stringify({ ts: 1700000000, uid: 'C1', query: 'a.example' })}\n${JSON.stringify({ uid: 'C2', query: 'b.example' })}\n`);
+    const engine = await open(dir);
+    expect(engine.tables.dns?.rows).toBe(1);
+    expect(engine.warnings).toEqual([expect.objectContaining({ file: 'dns logs', message: expect.stringContaining('1 record(s) without a usable ts') })]);
+  });
+
+  it('loads only the columns asked for when told to, and every hunt of the pack still runs', async () => {
+    const dir = await tempDir();
+    await writeSyntheticZeekLogs({ seed: 5, from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), internalHosts: ['10.0.1.10'], beacons: [], backgroundConnectionsPerHour: 50 }, dir);
+    const e = await createDuckDbEngine({ logsDir: dir, onlyColumns: columnsReadByPack() });
+    engines.push(e);
+    const columns = await e.run("SELECT column_name FROM information_schema.columns WHERE table_name = 'conn' ORDER BY ordinal_position", []);
+    expect(columns.rows.map((r) => r.column_name)).not.toContain('history');
+    expect(columns.rows.map((r) => r.column_name)).toEqual(expect.arrayContaining(['ts', 'uid', 'id_orig_h', 'orig_ip_bytes', 'dt', 'hour']));
+    const outcomes = await runHuntPack(e, { ...ALL_TIME, pivotIps: ['10.0.1.10'], pivotDomains: ['example.com'] });
+    expect(outcomes.filter((o) => o.error)).toEqual([]);
   });
 
   it('passes an injection string as a value: it matches nothing and breaks nothing', async () => {

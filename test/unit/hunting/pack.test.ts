@@ -111,6 +111,25 @@ describe('hunt pack runner', () => {
     expect(outcomes.filter((o) => o.error)).toEqual([expect.objectContaining({ name: 'strobe', error: 'HuntFailedError: query timed out', findings: [] })]);
   });
 
+  it('runs hunts side by side when the engine says it can, and reports them in the pack order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const engine: QueryEngine = {
+      name: 'duckdb',
+      concurrency: 3,
+      run: async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return { rows: [], elapsedMs: 5 };
+      },
+    };
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] });
+    expect(most).toBe(3);
+    expect(outcomes.map((o) => o.name)).toEqual(listHunts().map((h) => h.name));
+  });
+
   it('sends host and pivot lists as comma-joined parameters, dropping values that hold a comma', () => {
     const values = parameterValues({ from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), hosts: ['10.0.0.1', '10.0.0.2'], pivotIps: ['1.2.3.4', 'a,b'], pivotDomains: ['Evil.Example.'] });
     expect(values).toEqual({ dt_from: '2026-11-20', dt_to: '2026-11-20', ts_from: Date.parse('2026-11-20T10:00:00Z') / 1000, ts_to: Date.parse('2026-11-20T11:00:00Z') / 1000, hosts: '10.0.0.1,10.0.0.2', pivot_ips: '1.2.3.4', pivot_domains: 'evil.example', strobe_min: 3600 });
