@@ -4,8 +4,8 @@
 --   plain request through a proxy names the real host, so proxied beacons are caught too.
 --   Sizes come from conn.log (orig_ip_bytes) joined on uid; scoring is done in TypeScript.
 -- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to
--- output: src, fqdn, dsts, connections, unique_ts, first_ts, last_ts, total_bytes, beats
--- thresholds: >= 4 distinct seconds and < 86400 connections per (src, fqdn) (RITA); buckets 0.5/0.7/0.9/1.0
+-- output: src, fqdn, dsts, connections, first_ts, last_ts, total_bytes, beats
+-- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript) and < 86400 connections per (src, fqdn) (RITA); buckets 0.5/0.7/0.9/1.0
 -- excludes: outer VXLAN/GENEVE flows (joined conn rows are filtered like every conn hunt)
 WITH named AS (
   SELECT uid, id_orig_h AS src, lower(server_name) AS fqdn
@@ -25,9 +25,8 @@ WITH named AS (
 SELECT
   n.src AS src,
   n.fqdn AS fqdn,
-  array_join(array_distinct(array_agg(c.id_resp_h)), ',') AS dsts,
+  array_join(array_agg(DISTINCT c.id_resp_h), ',') AS dsts,
   count(*) AS connections,
-  count(DISTINCT CAST(floor(c.ts) AS bigint)) AS unique_ts,
   min(c.ts) AS first_ts,
   max(c.ts) AS last_ts,
   sum(coalesce(c.orig_bytes, 0) + coalesce(c.resp_bytes, 0)) AS total_bytes,
@@ -39,4 +38,4 @@ WHERE c.dt BETWEEN ? AND ?
   AND NOT (c.proto = 'udp' AND c.id_resp_p IN (4789, 6081))
   AND coalesce(c.service, '') NOT IN ('vxlan', 'geneve')
 GROUP BY n.src, n.fqdn
-HAVING count(DISTINCT CAST(floor(c.ts) AS bigint)) >= 4 AND count(*) < 86400
+HAVING count(*) >= 4 AND count(*) < 86400

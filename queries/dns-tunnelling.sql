@@ -10,7 +10,7 @@ SELECT
   regexp_extract(lower(query), '[^.]+\.[^.]+$') AS domain,
   count(DISTINCT lower(query)) AS subdomains,
   count(*) AS queries,
-  array_join(array_distinct(array_agg(id_orig_h)), ',') AS clients,
+  array_join(array_agg(DISTINCT id_orig_h), ',') AS clients,
   max(query) AS example_query
 FROM dns
 WHERE dt BETWEEN ? AND ?

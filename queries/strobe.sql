@@ -8,7 +8,7 @@
 SELECT
   id_orig_h AS src,
   id_resp_h AS dst,
-  array_join(array_distinct(array_agg(CAST(id_resp_p AS varchar))), ',') AS ports,
+  array_join(array_agg(DISTINCT CAST(id_resp_p AS varchar)), ',') AS ports,
   count(*) AS connections,
   min(ts) AS first_ts,
   max(ts) AS last_ts,
