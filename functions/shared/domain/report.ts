@@ -148,6 +148,19 @@ export function reportSubject(report: InvestigationReport): string {
   return `[mirrorhunt] ${report.target.instanceId}: ${what}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 
+/** RITA's duration score needs six non-empty hourly bins (see queries/beacon-ip.sql). */
+const DURATION_SCORE_MIN_HOURS = 6;
+
+/**
+ * A capture shorter than six hours cannot earn RITA's duration component, a quarter of the beacon
+ * score: a perfectly regular beacon then scores about 0.75. Said in the report so a "medium"
+ * beacon from a one-hour capture is read for what it is.
+ */
+export function shortCaptureNote(minutes: number): string | undefined {
+  if (minutes >= DURATION_SCORE_MIN_HOURS * 60) return undefined;
+  return `Beacon scores: a ${minutes}-minute capture cannot earn RITA's duration component (it needs ${DURATION_SCORE_MIN_HOURS} hours of data), so even a perfectly regular beacon scores about 0.75 here; capture longer to separate beacons further.`;
+}
+
 export function reportSummary(report: InvestigationReport, reportLocation: string): string {
   const lines = [
     `Incident ${report.incidentId} - ${report.outcome}: ${report.outcomeReason}`,
@@ -183,7 +196,10 @@ export function renderMarkdown(report: InvestigationReport): string {
   out.push('');
   if (report.capture) {
     out.push('## Capture', '');
-    out.push(`- ${report.capture.from} to ${report.capture.to} (${report.capture.minutes} min), VNI ${report.capture.vni}, sensor \`${report.capture.sensorInstanceId}\``, '');
+    out.push(`- ${report.capture.from} to ${report.capture.to} (${report.capture.minutes} min), VNI ${report.capture.vni}, sensor \`${report.capture.sensorInstanceId}\``);
+    const note = shortCaptureNote(report.capture.minutes);
+    if (note) out.push(`- ${note}`);
+    out.push('');
   }
   if (report.hunts.length > 0) {
     out.push(`## Hunts (${report.huntEngine ?? 'engine unknown'}${report.bytesScanned !== undefined ? `, ${report.bytesScanned} bytes scanned` : ''})`, '');
