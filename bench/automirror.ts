@@ -2,14 +2,11 @@ import '../local/polyfills';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { autoMirror } from '../functions/autoMirror/handler';
-import type { Deps } from '../functions/shared/runtime';
 import { SimClock } from '../local/aws-sim/clock';
 import { SimulatedAccount } from '../local/aws-sim/account';
-import { localConfig } from '../local/local-account';
-import { provisionFleet, runInstancesEvent, stateChangeEvent } from '../local/fleet';
+import { fleetDeps, provisionFleet, runInstancesEvent, stateChangeEvent } from '../local/fleet';
 
 /**
  * `npm run bench:automirror`: a burst of 500 launches (100 RunInstances calls of 5, a fifth of the
@@ -59,16 +56,7 @@ async function burst(label: string, options: { throttleRate?: number; stateChang
     }
     account.clock.advance(30_000);
     if (options.stateChanges) for (const id of launched) events.push(stateChangeEvent(account, id, 'running'));
-    const clients = account.clients();
-    const deps: Deps = {
-      config: localConfig({ FLEET_TARGET_ID: fleet.targetId, FLEET_FILTER_ID: fleet.filterId, FLEET_VNI: '4242' }),
-      clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: undefined as never },
-      now: () => account.clock.now(),
-      logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' as never }),
-      queryEngine: async () => {
-        throw new Error('not used');
-      },
-    };
+    const deps = fleetDeps(account, fleet, { FLEET_VNI: '4242' });
     const handler = autoMirror(deps, { backoff: { retries: 8, baseMs: 5, maxMs: 400 }, metrics: () => undefined });
     if (options.throttleRate) account.faults.inject({ service: 'ec2', kind: 'throttle', rate: options.throttleRate });
     const firstCall = account.calls.length;

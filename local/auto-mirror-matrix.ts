@@ -2,16 +2,13 @@ import './polyfills';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { autoMirror, type AutoMirrorResult } from '../functions/autoMirror/handler';
-import type { Deps } from '../functions/shared/runtime';
 import { TAG_MANAGED } from '../functions/shared/tags';
 import { SimClock } from './aws-sim/clock';
 import { SimulatedAccount, type RecordedCall } from './aws-sim/account';
 import type { FaultKind } from './aws-sim/faults';
-import { localConfig } from './local-account';
-import { provisionFleet, runInstancesEvent } from './fleet';
+import { fleetDeps, provisionFleet, runInstancesEvent } from './fleet';
 import { MATRIX_FAULTS, type MatrixFault } from './fault-matrix';
 
 /**
@@ -50,16 +47,7 @@ async function world(root: string): Promise<World> {
   const launched = await account.clients().ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
   const multi = account.ec2.seedInstance({ instanceType: 'm5.large', subnetId, extraNetworkInterfaces: 1, state: 'pending' });
   const ids = [launched.Instances?.[0]?.InstanceId as string, multi.instanceId];
-  const clients = account.clients();
-  const deps: Deps = {
-    config: localConfig({ FLEET_TARGET_ID: fleet.targetId, FLEET_FILTER_ID: fleet.filterId, FLEET_VNI: '4242' }),
-    clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: undefined as never },
-    now: () => account.clock.now(),
-    logger: new Logger({ serviceName: 'faults', logLevel: 'SILENT' as never }),
-    queryEngine: async () => {
-      throw new Error('not used');
-    },
-  };
+  const deps = fleetDeps(account, fleet, { FLEET_VNI: '4242' });
   const fleetIds = new Set([fleet.targetId, fleet.filterId]);
   return {
     account,

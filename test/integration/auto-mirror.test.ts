@@ -1,15 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { autoMirror, type AutoMirrorResult } from '../../functions/autoMirror/handler';
-import type { Deps } from '../../functions/shared/runtime';
 import { TAG_MANAGED } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
-import { localConfig } from '../../local/local-account';
-import { provisionFleet, runInstancesEvent, stateChangeEvent } from '../../local/fleet';
+import { fleetDeps, provisionFleet, runInstancesEvent, stateChangeEvent } from '../../local/fleet';
 
 const FAST = { retries: 8, baseMs: 1, maxMs: 5 };
 
@@ -21,16 +18,7 @@ async function fleetWorld(env: Record<string, string> = {}) {
   const otherSubnet = account.ec2.createSubnet({ vpcId: otherVpc, cidrBlock: '10.50.1.0/24', availabilityZone: 'us-east-1a' });
   account.ec2.registerImage('ami-0123456789abcdef0');
   const fleet = await provisionFleet(account, ['10.40.0.0/16']);
-  const clients = account.clients();
-  const deps: Deps = {
-    config: localConfig({ FLEET_TARGET_ID: fleet.targetId, FLEET_FILTER_ID: fleet.filterId, FLEET_VNI: '4242', ...env }),
-    clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: undefined as never },
-    now: () => account.clock.now(),
-    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' as never }),
-    queryEngine: async () => {
-      throw new Error('not used');
-    },
-  };
+  const deps = fleetDeps(account, fleet, { FLEET_VNI: '4242', ...env });
   const metrics: string[] = [];
   const handler = autoMirror(deps, { backoff: FAST, metrics: (line) => metrics.push(line) });
   const startCall = account.calls.length;

@@ -1,16 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand } from '@aws-sdk/client-ec2';
 import { backfillCommand } from '../../bin/commands/backfill';
 import { reconcileMirrors } from '../../functions/reconcileMirrors/handler';
-import type { Deps } from '../../functions/shared/runtime';
 import { fleetSessionTags, incidentTags } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
-import { localConfig } from '../../local/local-account';
-import { provisionFleet } from '../../local/fleet';
+import { fleetDeps, provisionFleet } from '../../local/fleet';
 
 const unpaced = { wait: async () => undefined };
 
@@ -19,17 +16,8 @@ async function world(env: Record<string, string> = {}) {
   const vpcId = account.ec2.createVpc({ cidrBlocks: ['10.40.0.0/16'] });
   const subnetId = account.ec2.createSubnet({ vpcId, cidrBlock: '10.40.0.0/22', availabilityZone: 'us-east-1a' });
   const fleet = await provisionFleet(account, ['10.40.0.0/16']);
-  const clients = account.clients();
-  const deps: Deps = {
-    config: localConfig({ FLEET_TARGET_ID: fleet.targetId, FLEET_FILTER_ID: fleet.filterId, RECONCILE_DRY_RUN: 'false', ...env }),
-    clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: undefined as never },
-    now: () => account.clock.now(),
-    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' as never }),
-    queryEngine: async () => {
-      throw new Error('not used');
-    },
-  };
-  return { account, ec2: clients.ec2, subnetId, fleet, deps };
+  const deps = fleetDeps(account, fleet, { RECONCILE_DRY_RUN: 'false', ...env });
+  return { account, ec2: account.clients().ec2, subnetId, fleet, deps };
 }
 
 type World = Awaited<ReturnType<typeof world>>;
