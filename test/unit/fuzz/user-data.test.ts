@@ -48,7 +48,7 @@ function bashReadsBack(script: string): Record<string, string> {
     writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\n', { mode: 0o755 });
     writeFileSync(join(dir, 'user-data.sh'), script);
     execFileSync('bash', [join(dir, 'user-data.sh')], { env: { PATH: `${dir}:${process.env.PATH ?? ''}`, MIRRORHUNT_ETC_DIR: dir } });
-    const printed = execFileSync('bash', ['-c', 'set -a; . "$1"; for k in $(compgen -v MIRRORHUNT_); do printf "%s=%s\\0" "$k" "${!k}"; done', 'x', join(dir, 'sensor.env')]).toString('utf8');
+    const printed = execFileSync('bash', ['-c', 'set -a; . "$1"; for k in $(compgen -v MIRRORHUNT_); do printf "%s=%s\\0" "$k" "${!k}"; done', 'x', join(dir, 'sensor.env')], { env: { PATH: process.env.PATH ?? '' } }).toString('utf8');
     expect(readFileSync(join(dir, 'sensor.env'), 'utf8').length).toBeGreaterThan(0);
     return Object.fromEntries(printed.split('\0').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   } finally {

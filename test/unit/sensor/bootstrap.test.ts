@@ -52,11 +52,11 @@ function zeekConfig(rotate: string, spool = '/var/spool/mirrorhunt') {
 
 /**
  * shellcheck is a Debian package, not an npm one. `.ci/run` installs it and sets
- * MIRRORHUNT_REQUIRE_SHELLCHECK=1, so in CI a missing shellcheck fails here instead of skipping;
+ * REQUIRE_SHELLCHECK=1, so in CI a missing shellcheck fails here instead of skipping;
  * on a laptop without it these checks are skipped with a warning and the rest of the suite runs.
  */
 const shellcheckPresent = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' }).error === undefined;
-const shellcheckRequired = process.env.MIRRORHUNT_REQUIRE_SHELLCHECK === '1';
+const shellcheckRequired = process.env.REQUIRE_SHELLCHECK === '1';
 const withShellcheck = shellcheckPresent || shellcheckRequired ? it : it.skip;
 if (!shellcheckPresent && !shellcheckRequired) {
   console.warn('shellcheck is not installed: the sensor scripts are not linted in this run (apt-get install shellcheck; CI always lints them)');
