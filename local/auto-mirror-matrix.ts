@@ -9,7 +9,7 @@ import { SimClock } from './aws-sim/clock';
 import { SimulatedAccount, type RecordedCall } from './aws-sim/account';
 import type { FaultKind } from './aws-sim/faults';
 import { fleetDeps, provisionFleet, runInstancesEvent } from './fleet';
-import { MATRIX_FAULTS, type MatrixFault } from './fault-matrix';
+import { MATRIX_FAULTS, notFoundCode, type MatrixFault } from './fault-matrix';
 
 /**
  * The auto-mirror half of the fault matrix: one RunInstances event (two instances, three ENIs)
@@ -65,11 +65,7 @@ async function world(root: string): Promise<World> {
 
 function codeFor(call: RecordedCall, fault: MatrixFault): { code?: string; kind?: FaultKind; when: 'before' | 'after' } {
   if (fault === 'lost-response') return { code: 'TimeoutError', when: 'after' };
-  if (fault === 'not-found') {
-    const op = call.operation;
-    const code = op.includes('Session') ? 'InvalidTrafficMirrorSessionId.NotFound' : op.includes('Target') ? 'InvalidTrafficMirrorTargetId.NotFound' : op === 'DescribeInstances' ? 'InvalidInstanceID.NotFound' : 'InvalidParameterValue';
-    return { code, when: 'before' };
-  }
+  if (fault === 'not-found') return { code: notFoundCode(call), when: 'before' };
   return { kind: fault, when: 'before' };
 }
 

@@ -39,7 +39,7 @@ export interface MatrixCell {
 }
 
 /** What "not found" looks like for each operation: the code AWS uses for the resource it names. */
-function notFoundCode(call: RecordedCall): string {
+export function notFoundCode(call: RecordedCall): string {
   const op = call.operation;
   if (call.service === 's3') return op === 'HeadObject' ? 'NotFound' : op === 'GetObject' ? 'NoSuchKey' : 'NoSuchBucket';
   if (call.service === 'ssm') return 'ParameterNotFound';
@@ -154,17 +154,14 @@ export async function runFaultMatrix(options: MatrixOptions): Promise<{ baseline
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++] as (typeof jobs)[number];
+      // Kinds map to the service's own code inside the simulation; the other two are named here.
       const code = job.fault === 'not-found' ? notFoundCode(job.call) : job.fault === 'lost-response' ? 'TimeoutError' : '';
-      let injectedCode = code;
       const run = await runInvestigation(options.event, (account) => {
-        if (job.fault === 'lost-response') account.faults.inject({ callIndex: job.index, code: 'TimeoutError', when: 'after' });
+        if (job.fault === 'lost-response') account.faults.inject({ callIndex: job.index, code, when: 'after' });
         else if (job.fault === 'not-found') account.faults.inject({ callIndex: job.index, code });
-        else {
-          account.faults.inject({ callIndex: job.index, kind: job.fault });
-          injectedCode = '';
-        }
+        else account.faults.inject({ callIndex: job.index, kind: job.fault });
       });
-      const actual = injectedCode || run.account.calls[job.index]?.error || '?';
+      const actual = code || run.account.calls[job.index]?.error || '?';
       // A lost response needs a call that succeeds; where the call fails on its own there is nothing to lose.
       const applicable = !(job.fault === 'lost-response' && job.call.error);
       const verdict = applicable ? judge(run, job.index, actual, job.fault) : { pass: true, why: 'n/a: this call fails on its own in the fault-free run', outcome: run.status };

@@ -1,10 +1,6 @@
-import {
-  CreateTrafficMirrorFilterCommand,
-  CreateTrafficMirrorFilterRuleCommand,
-  CreateTrafficMirrorTargetCommand,
-  ModifyTrafficMirrorFilterNetworkServicesCommand,
-} from '@aws-sdk/client-ec2';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CreateTrafficMirrorTargetCommand } from '@aws-sdk/client-ec2';
+import { createEastWestFilter } from '../functions/shared/adapters/ec2';
 import { eastWestFilterRules } from '../functions/shared/domain/filter-rules';
 import type { Deps } from '../functions/shared/runtime';
 import { TAG_MANAGED, TAG_ROLE } from '../functions/shared/tags';
@@ -28,21 +24,8 @@ export async function provisionFleet(account: SimulatedAccount, vpcCidrs: string
   const target = await ec2.send(
     new CreateTrafficMirrorTargetCommand({ NetworkLoadBalancerArn: FLEET_NLB_ARN, Description: 'mirrorhunt sensor fleet', TagSpecifications: [{ ResourceType: 'traffic-mirror-target', Tags: tags }] }),
   );
-  const filter = await ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'mirrorhunt fleet filter', TagSpecifications: [{ ResourceType: 'traffic-mirror-filter', Tags: tags }] }));
-  const filterId = filter.TrafficMirrorFilter?.TrafficMirrorFilterId as string;
-  await ec2.send(new ModifyTrafficMirrorFilterNetworkServicesCommand({ TrafficMirrorFilterId: filterId, AddNetworkServices: ['amazon-dns'] }));
-  for (const rule of eastWestFilterRules({ ipv4: vpcCidrs, ipv6: [] })) {
-    await ec2.send(
-      new CreateTrafficMirrorFilterRuleCommand({
-        TrafficMirrorFilterId: filterId,
-        TrafficDirection: rule.direction,
-        RuleNumber: rule.ruleNumber,
-        RuleAction: rule.action,
-        SourceCidrBlock: rule.sourceCidrBlock,
-        DestinationCidrBlock: rule.destinationCidrBlock,
-      }),
-    );
-  }
+  // The same filter the incident workflow builds: east/west rejected, the rest accepted, amazon-dns on.
+  const { filterId } = await createEastWestFilter(ec2, { rules: eastWestFilterRules({ ipv4: vpcCidrs, ipv6: [] }), clientToken: 'mirrorhunt-local-fleet-filter', tags });
   return { targetId: target.TrafficMirrorTarget?.TrafficMirrorTargetId as string, filterId };
 }
 

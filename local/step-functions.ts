@@ -69,6 +69,9 @@ export class LocalStepFunctions {
     const raw = JSON.parse(readFileSync(options.definitionPath ?? DEFINITION_PATH, 'utf8')) as { States: Record<string, AslState> };
     this.definition = raw;
     for (const [stateName, state] of Object.entries(raw.States)) {
+      // aws-local-stepfunctions writes a result at `ResultPath: "$"` into the input instead of
+      // replacing it; leaving the field out means the same in AWS and works here.
+      if (state.ResultPath === '$') delete state.ResultPath;
       if (state.Type === 'Wait') this.waitOverrides[stateName] = options.waitMs ?? 20;
       if (state.Type !== 'Task') continue;
       this.retryOverrides[stateName] = options.retryMs ?? 5;

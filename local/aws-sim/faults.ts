@@ -1,3 +1,5 @@
+import { seededRandom } from '../seeded-random';
+
 /**
  * Failures injected into the simulated account's API, one rule at a time, so tests can prove what
  * the product does when AWS says no. A rule matches by service, operation and/or the global call
@@ -65,7 +67,8 @@ export function codeFor(kind: FaultKind, service: string): string {
 
 export class FaultInjector {
   private rules: Array<FaultRule & { remaining: number }> = [];
-  private seed = 0x9e3779b9;
+  /** Seeded, so a run with a fault rate is repeatable. */
+  private readonly random = seededRandom(0x9e3779b9);
 
   inject(rule: FaultRule): void {
     if (!rule.code && !rule.kind) throw new Error('a fault needs a code or a kind');
@@ -97,15 +100,5 @@ export class FaultInjector {
       };
     }
     return undefined;
-  }
-
-  /** xorshift32: deterministic, so a run with a fault rate is repeatable. */
-  private random(): number {
-    let x = this.seed;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.seed = x >>> 0;
-    return this.seed / 0x100000000;
   }
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { seededRandom } from '../seeded-random';
 
 /**
  * SYNTHETIC Zeek logs: seeded, made-up traffic in the shape our sensors ship (JSON lines,
@@ -41,18 +42,6 @@ const HOUR = 3600;
 const COMMON_DOMAINS = ['amazonaws.com', 'github.com', 'ubuntu.com', 'debian.org', 'npmjs.org', 'google.com', 'cloudflare.com', 'microsoft.com', 'akamaihd.net', 'fastly.net'];
 const USER_AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0', 'curl/8.5.0', 'aws-cli/2.17.0 Python/3.11', 'Debian APT-HTTP/1.3 (2.6.1)'];
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 function defaultExternalHosts(random: () => number): string[] {
@@ -60,7 +49,7 @@ function defaultExternalHosts(random: () => number): string[] {
 }
 
 export async function writeSyntheticZeekLogs(spec: SyntheticTrafficSpec, rootDir: string, options: { sensorId?: string } = {}): Promise<{ files: string[]; rows: Record<string, number> }> {
-  const random = prng(spec.seed);
+  const random = seededRandom(spec.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const uid = (): string => `C${Array.from({ length: 17 }, () => ALPHABET[Math.floor(random() * ALPHABET.length)]).join('')}`;
   const externals = spec.externalHosts?.length ? spec.externalHosts : defaultExternalHosts(random);

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SimClock } from '../../local/aws-sim/clock';
-import { SimulatedAccount } from '../../local/aws-sim/account';
+import { SimulatedAccount, type SimulatedAccountOptions } from '../../local/aws-sim/account';
 import { createLocalInvestigation, type LocalInvestigation } from '../../local/local-investigation';
 import { LOCAL, localConfig } from '../../local/local-account';
 import { SimulatedSensors, noTraffic } from '../../local/simulated-sensor';
@@ -27,13 +27,16 @@ interface Harness {
   sensors: SimulatedSensors;
 }
 
-function harness(finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }), setup?: (account: SimulatedAccount) => void): Harness & { event: unknown } {
-  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')) });
-  setup?.(account);
+function harness(
+  finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }),
+  options: { config?: Record<string, string>; timings?: SimulatedAccountOptions['timings'] } = {},
+): Harness & { event: unknown } {
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')), timings: options.timings });
   const event = guardDutyEvent(finding);
   const world = seedFromFinding(account, event);
   const sensors = new SimulatedSensors(account, noTraffic);
-  const local = createLocalInvestigation({ account, queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
+  const config = options.config ? localConfig(options.config) : undefined;
+  const local = createLocalInvestigation({ account, config, queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
   return { account, local, world, sensors, event };
 }
 
@@ -197,30 +200,18 @@ describe('investigate, run locally on the simulated account', () => {
   });
 
   it('waits one log rotation plus the upload after the capture before tearing the sensor down', async () => {
-    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')) });
-    const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
-    seedFromFinding(account, event);
-    new SimulatedSensors(account, noTraffic);
-    const local = createLocalInvestigation({ account, config: localConfig({ SENSOR_ROTATE_SECONDS: '300' }), queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
-    const trigger = await local.trigger(event);
-    const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName);
-    await execution?.done;
-    const terminate = account.calls.find((c) => c.operation === 'TerminateInstances');
-    const stoppedAt = Date.parse((execution?.output as InvestigationState).mirrorStop?.stoppedAt ?? '');
+    const h = harness(undefined, { config: { SENSOR_ROTATE_SECONDS: '300' } });
+    const { state } = await investigate(h);
+    const terminate = h.account.calls.find((c) => c.operation === 'TerminateInstances');
+    const stoppedAt = Date.parse(state?.mirrorStop?.stoppedAt ?? '');
     expect((terminate?.at.getTime() ?? 0) - stoppedAt).toBe(330_000);
   });
 
   it('rides out EC2 not yet seeing the sensor it just launched (eventual consistency)', async () => {
-    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')), timings: { launchInvisibleSeconds: 20 } });
-    const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
-    seedFromFinding(account, event);
-    new SimulatedSensors(account, noTraffic);
-    const local = createLocalInvestigation({ account, queryEngine: async () => emptyEngine, waitMs: 1, retryMs: 1 });
-    const trigger = await local.trigger(event);
-    const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName);
-    await execution?.done;
-    expect(account.calls.some((c) => c.operation === 'DescribeInstances' && c.error === 'InvalidInstanceID.NotFound')).toBe(true);
-    expect(execution?.status).toBe('SUCCEEDED');
-    expect(ours(account)).toEqual([]);
+    const h = harness(undefined, { timings: { launchInvisibleSeconds: 20 } });
+    const { execution } = await investigate(h);
+    expect(h.account.calls.some((c) => c.operation === 'DescribeInstances' && c.error === 'InvalidInstanceID.NotFound')).toBe(true);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(ours(h.account)).toEqual([]);
   });
 });

@@ -24,12 +24,18 @@ interface Aborted {
   lookalikes: string[];
 }
 
-/** An investigation stopped by an operator (StopExecution) while it captures: its own Catch never runs. */
-async function abortedDuringCapture(): Promise<Aborted> {
+/** A simulated account holding the finding's instance, with a simulated sensor image behind it. */
+function seeded(): { account: SimulatedAccount; event: unknown; world: SeededWorld } {
   const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-safety-')) });
   const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
   const world = seedFromFinding(account, event);
   new SimulatedSensors(account, noTraffic);
+  return { account, event, world };
+}
+
+/** An investigation stopped by an operator (StopExecution) while it captures: its own Catch never runs. */
+async function abortedDuringCapture(): Promise<Aborted> {
+  const { account, event, world } = seeded();
   // Resources that look like ours but carry no tag of ours: nothing may touch them.
   const ec2 = account.clients().ec2;
   const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'mirrorhunt-sensor-handmade', Description: 'made by hand', VpcId: world.vpcId }));
@@ -96,10 +102,7 @@ describe('the safety net for executions that never reach their own teardown', ()
   });
 
   it('the sweeper leaves a running investigation alone', async () => {
-    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-safety-')) });
-    const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
-    seedFromFinding(account, event);
-    new SimulatedSensors(account, noTraffic);
+    const { account, event } = seeded();
     let during: { decisions: Array<{ action: string }>; oursBefore: number; oursAfter: number } | undefined;
     const holder: { local?: LocalInvestigation } = {};
     // The sweep runs inside the Stop Mirroring step, so it sees the investigation RUNNING, mid-flight.

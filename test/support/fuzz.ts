@@ -4,17 +4,7 @@
  * Every value it makes is something JSON can carry, because Lambda hands handlers parsed JSON.
  */
 
-/** mulberry32: a 32-bit state PRNG, plenty for test data and trivially seedable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../local/seeded-random';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Path = Array<string | number>;
