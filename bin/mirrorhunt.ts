@@ -8,6 +8,7 @@ commands:
   hunt <folder> [options]              run the hunt pack over a folder of Zeek logs (DuckDB)
   start --instance i-... --reason ...  start an investigation in a deployed stack
   backfill --target-id tmt-... ...     mirror instances already running onto the sensor fleet
+  unmirror [--dry-run]                 delete the fleet's sessions (before turning the fleet off)
 
 Run 'mirrorhunt <command> --help' for a command's options.`;
 
@@ -23,6 +24,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'backfill': {
       const { backfillCommand } = await import('./commands/backfill');
       return backfillCommand(rest, io);
+    }
+    case 'unmirror': {
+      const { unmirrorCommand } = await import('./commands/unmirror');
+      return unmirrorCommand(rest, io);
     }
     case 'demo': {
       const { demoCommand } = await import('../local/demo');

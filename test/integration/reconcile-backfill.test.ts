@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand } from '@aws-sdk/client-ec2';
 import { backfillCommand } from '../../bin/commands/backfill';
+import { unmirrorCommand } from '../../bin/commands/unmirror';
 import { reconcileMirrors } from '../../functions/reconcileMirrors/handler';
 import { fleetSessionTags, incidentTags } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
@@ -31,27 +32,30 @@ async function session(w: World, eni: string, targetId: string, filterId: string
 
 const toFleet = (w: World) => w.account.ec2.sessions().filter((s) => s.TrafficMirrorTargetId === w.fleet.targetId);
 
-describe('reconcileMirrors on the simulated account', () => {
-  async function drifted() {
-    const w = await world();
-    const missing = w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
-    const stale = w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
-    const foreign = w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
-    const oldTarget = await w.ec2.send(new CreateTrafficMirrorTargetCommand({ NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/old-fleet/1' }));
-    const otherFilter = await w.ec2.send(new CreateTrafficMirrorFilterCommand({}));
-    const oldTargetId = oldTarget.TrafficMirrorTarget?.TrafficMirrorTargetId as string;
-    const otherFilterId = otherFilter.TrafficMirrorFilter?.TrafficMirrorFilterId as string;
-    // Ours, pointing at a fleet target that has since been replaced.
-    const staleSession = await session(w, stale.networkInterfaceIds[0] as string, oldTargetId, w.fleet.filterId, fleetSessionTags(stale.instanceId));
-    // Someone else's session to the same old target: not ours to touch.
-    const foreignSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, undefined, 5);
-    // An investigation's own session: the workflow's, not the reconciler's.
-    const incidentSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, incidentTags('gd-x', 'mirror-session'), 6);
-    return { w, missing, stale, foreign, staleSession, foreignSession, incidentSession, oldTargetId };
-  }
+/** A fleet account that has drifted: one ENI unmirrored, one of ours on an old target, plus sessions that are not ours. */
+async function driftedWorld() {
+  const w = await world();
+  const missing = w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
+  const stale = w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
+  const foreign = w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
+  const oldTarget = await w.ec2.send(new CreateTrafficMirrorTargetCommand({ NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/old-fleet/1' }));
+  const otherFilter = await w.ec2.send(new CreateTrafficMirrorFilterCommand({}));
+  const oldTargetId = oldTarget.TrafficMirrorTarget?.TrafficMirrorTargetId as string;
+  const otherFilterId = otherFilter.TrafficMirrorFilter?.TrafficMirrorFilterId as string;
+  // Ours, pointing at a fleet target that has since been replaced.
+  const staleSession = await session(w, stale.networkInterfaceIds[0] as string, oldTargetId, w.fleet.filterId, fleetSessionTags(stale.instanceId));
+  // Someone else's session to the same old target: not ours to touch.
+  const foreignSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, undefined, 5);
+  // An investigation's own session: the workflow's, not the reconciler's.
+  const incidentSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, incidentTags('gd-x', 'mirror-session'), 6);
+  return { w, missing, stale, foreign, staleSession, foreignSession, incidentSession, oldTargetId };
+}
 
+const quiet = () => ({ stdout: () => undefined, stderr: () => undefined });
+
+describe('reconcileMirrors on the simulated account', () => {
   it('mirrors an in-scope ENI that has no fleet session and re-points ours that point at an old target', async () => {
-    const d = await drifted();
+    const d = await driftedWorld();
     const result = await reconcileMirrors(d.w.deps, { pacer: unpaced, metrics: () => undefined })({});
     expect(result.outcomes.failed).toBe(0);
     const enis = toFleet(d.w).map((s) => s.NetworkInterfaceId);
@@ -60,7 +64,7 @@ describe('reconcileMirrors on the simulated account', () => {
   });
 
   it('never changes a session without our fleet tags', async () => {
-    const d = await drifted();
+    const d = await driftedWorld();
     const before = d.w.account.ec2.sessions().filter((s) => [d.foreignSession, d.incidentSession].includes(s.TrafficMirrorSessionId as string));
     await reconcileMirrors(d.w.deps, { pacer: unpaced, metrics: () => undefined })({});
     const after = d.w.account.ec2.sessions().filter((s) => [d.foreignSession, d.incidentSession].includes(s.TrafficMirrorSessionId as string));
@@ -68,7 +72,7 @@ describe('reconcileMirrors on the simulated account', () => {
   });
 
   it('is a no-op the second time: the account has converged', async () => {
-    const d = await drifted();
+    const d = await driftedWorld();
     const reconcile = reconcileMirrors(d.w.deps, { pacer: unpaced, metrics: () => undefined });
     await reconcile({});
     const second = await reconcile({});
@@ -76,7 +80,7 @@ describe('reconcileMirrors on the simulated account', () => {
   });
 
   it('in dry-run mode plans the same changes and makes none', async () => {
-    const d = await drifted();
+    const d = await driftedWorld();
     d.w.deps.config = { ...d.w.deps.config, reconcileDryRun: true };
     const before = d.w.account.ec2.sessions();
     const result = await reconcileMirrors(d.w.deps, { pacer: unpaced, metrics: () => undefined })({});
@@ -113,3 +117,31 @@ describe('mirrorhunt backfill on the simulated account', () => {
     expect(toFleet(w)).toEqual([]);
   });
 });
+
+describe('mirrorhunt unmirror on the simulated account', () => {
+  it('deletes every fleet session and nothing else', async () => {
+    const d = await driftedWorld();
+    await reconcileMirrors(d.w.deps, { pacer: unpaced, metrics: () => undefined })({});
+    const others = d.w.account.ec2.sessions().filter((s) => [d.foreignSession, d.incidentSession].includes(s.TrafficMirrorSessionId as string));
+    const code = await unmirrorCommand([], quiet(), { ec2: d.w.ec2, pacer: unpaced });
+    expect(code).toBe(0);
+    expect(d.w.account.ec2.sessions()).toEqual(others);
+  });
+
+  it('in dry-run mode deletes nothing', async () => {
+    const d = await driftedWorld();
+    const before = d.w.account.ec2.sessions();
+    await unmirrorCommand(['--dry-run'], quiet(), { ec2: d.w.ec2, pacer: unpaced });
+    expect(d.w.account.ec2.sessions()).toEqual(before);
+  });
+
+  it('refuses a malformed target id, naming the option, before any AWS call', async () => {
+    const d = await driftedWorld();
+    const calls = d.w.account.calls.length;
+    const err: string[] = [];
+    expect(await unmirrorCommand(['--target-id', 'not-a-target'], { stdout: () => undefined, stderr: (s) => void err.push(s) }, { ec2: d.w.ec2 })).toBe(2);
+    expect(err.join('')).toContain('--target-id');
+    expect(d.w.account.calls.length).toBe(calls);
+  });
+});
+
