@@ -15,13 +15,19 @@ export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsRes
   const stop = requireSlice(state, 'mirrorStop');
   const engine = await deps.queryEngine();
   const startedAt = deps.now().toISOString();
-  const outcomes = await runHuntPack(engine, {
-    from: new Date(mirror.startedAt),
-    to: new Date(stop.stoppedAt),
-    hosts: state.target.hosts,
-    pivotIps: state.request.pivotIps,
-    pivotDomains: state.request.pivotDomains,
-  });
+  let outcomes: Awaited<ReturnType<typeof runHuntPack>>;
+  try {
+    outcomes = await runHuntPack(engine, {
+      from: new Date(mirror.startedAt),
+      to: new Date(stop.stoppedAt),
+      hosts: state.target.hosts,
+      pivotIps: state.request.pivotIps,
+      pivotDomains: state.request.pivotDomains,
+    });
+  } finally {
+    // A local engine holds memory and a temporary folder; a warm Lambda or the demo must not keep them.
+    await engine.close?.();
+  }
   const bytes = outcomes.map((o) => o.bytesScanned).filter((b): b is number => typeof b === 'number');
   deps.logger.info('hunts finished', { incidentId: state.incidentId, hunts: outcomes.length, findings: outcomes.reduce((n, o) => n + o.findings.length, 0) });
   return {

@@ -1,17 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { autoMirror, type AutoMirrorResult } from '../../functions/autoMirror/handler';
 import { TAG_MANAGED } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
 import { fleetDeps, provisionFleet, runInstancesEvent, stateChangeEvent } from '../../local/fleet';
+import { tempDir } from '../support/temp';
 
 const FAST = { retries: 8, baseMs: 1, maxMs: 5 };
 
 async function fleetWorld(env: Record<string, string> = {}) {
-  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-am-')) });
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-am-') });
   const vpcId = account.ec2.createVpc({ cidrBlocks: ['10.40.0.0/16'] });
   const subnetId = account.ec2.createSubnet({ vpcId, cidrBlock: '10.40.1.0/24', availabilityZone: 'us-east-1a' });
   const otherVpc = account.ec2.createVpc({ cidrBlocks: ['10.50.0.0/16'] });

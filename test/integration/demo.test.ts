@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoCommand } from '../../local/demo';
+import { tempDir } from '../support/temp';
 
 function capture() {
   const out: string[] = [];
@@ -14,7 +14,7 @@ describe('npm run demo (the local main job)', () => {
 
   beforeAll(async () => {
     const c = capture();
-    const out = mkdtempSync(join(tmpdir(), 'mh-demo-'));
+    const out = tempDir('mh-demo-');
     const code = await demoCommand(['--out', out], c.io);
     result = { code, stdout: c.out.join(''), out };
   }, 60_000);
@@ -53,9 +53,9 @@ describe('npm run demo (the local main job)', () => {
 
   it('ignores a finding about something other than an EC2 instance, says why, and starts nothing', async () => {
     const c = capture();
-    const file = join(mkdtempSync(join(tmpdir(), 'mh-demo-')), 's3.json');
+    const file = join(tempDir('mh-demo-'), 's3.json');
     writeFileSync(file, readFileSync(join(__dirname, '..', 'fixtures', 'guardduty', 'guardduty_s3_event.json')));
-    expect(await demoCommand(['--finding', file, '--out', mkdtempSync(join(tmpdir(), 'mh-demo-'))], c.io)).toBe(0);
+    expect(await demoCommand(['--finding', file, '--out', tempDir('mh-demo-')], c.io)).toBe(0);
     expect(c.out.join('')).toMatch(/ignored: .*not an EC2 instance[\s\S]*Nothing was started/);
     expect(c.out.join('')).not.toMatch(/Launch Sensor/);
   });

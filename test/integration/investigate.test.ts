@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateTrafficMirrorFilterCommand,
   CreateTrafficMirrorSessionCommand,
@@ -16,6 +13,7 @@ import type { QueryEngine } from '../../functions/shared/hunting/engine';
 import type { InvestigationState } from '../../functions/shared/domain/state';
 import { seedFromFinding, type SeededWorld } from '../../local/world';
 import { ec2Finding, guardDutyEvent } from '../support/fixtures';
+import { tempDir } from '../support/temp';
 
 /** A query engine that answers every hunt with no rows: these tests are about the workflow, not the hunts. */
 const emptyEngine: QueryEngine = { name: 'duckdb', run: async () => ({ rows: [], elapsedMs: 0 }) };
@@ -31,7 +29,7 @@ function harness(
   finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }),
   options: { config?: Record<string, string>; timings?: SimulatedAccountOptions['timings'] } = {},
 ): Harness & { event: unknown } {
-  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-it-')), timings: options.timings });
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-it-'), timings: options.timings });
   const event = guardDutyEvent(finding);
   const world = seedFromFinding(account, event);
   const sensors = new SimulatedSensors(account, noTraffic);

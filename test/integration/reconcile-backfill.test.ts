@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand } from '@aws-sdk/client-ec2';
 import { backfillCommand } from '../../bin/commands/backfill';
 import { unmirrorCommand } from '../../bin/commands/unmirror';
@@ -9,11 +6,12 @@ import { fleetSessionTags, incidentTags } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
 import { fleetDeps, provisionFleet } from '../../local/fleet';
+import { tempDir } from '../support/temp';
 
 const unpaced = { wait: async () => undefined };
 
 async function world(env: Record<string, string> = {}) {
-  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-rec-')), ec2PageSize: 5 });
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-rec-'), ec2PageSize: 5 });
   const vpcId = account.ec2.createVpc({ cidrBlocks: ['10.40.0.0/16'] });
   const subnetId = account.ec2.createSubnet({ vpcId, cidrBlock: '10.40.0.0/22', availabilityZone: 'us-east-1a' });
   const fleet = await provisionFleet(account, ['10.40.0.0/16']);

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateSecurityGroupCommand, CreateTrafficMirrorFilterCommand } from '@aws-sdk/client-ec2';
 import { cleanUpExecution } from '../../functions/cleanUpExecution/handler';
 import { sweepOrphans } from '../../functions/sweepOrphans/handler';
@@ -13,6 +10,7 @@ import { SimulatedSensors, noTraffic } from '../../local/simulated-sensor';
 import type { LocalExecution } from '../../local/step-functions';
 import { seedFromFinding, type SeededWorld } from '../../local/world';
 import { ec2Finding, guardDutyEvent } from '../support/fixtures';
+import { tempDir } from '../support/temp';
 
 const emptyEngine: QueryEngine = { name: 'duckdb', run: async () => ({ rows: [], elapsedMs: 0 }) };
 
@@ -26,7 +24,7 @@ interface Aborted {
 
 /** A simulated account holding the finding's instance, with a simulated sensor image behind it. */
 function seeded(): { account: SimulatedAccount; event: unknown; world: SeededWorld } {
-  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-safety-')) });
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-safety-') });
   const event = guardDutyEvent(ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' }));
   const world = seedFromFinding(account, event);
   new SimulatedSensors(account, noTraffic);

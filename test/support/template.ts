@@ -76,7 +76,13 @@ async function packageInto(cacheDir: string, params: Params): Promise<number> {
   const started = Date.now();
   const serverless = join(PACKAGE_ROOT, 'node_modules', '.bin', 'serverless');
   const paramArgs = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
-  await runServerless(serverless, ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', artifactsDir, ...paramArgs], serviceDir);
+  // serverless-esbuild zips each function through a folder in the OS temp folder and leaves it
+  // there; pointing the child's temp folder into the cache keeps those with the cache, which is pruned.
+  const scratch = join(cacheDir, 'tmp');
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  await runServerless(serverless, ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', artifactsDir, ...paramArgs], serviceDir, scratch);
+  rmSync(scratch, { recursive: true, force: true });
   return (Date.now() - started) / 1000;
 }
 
@@ -96,12 +102,13 @@ function pruneOldCaches(current: string): void {
  * (esbuild's service keeps the event loop busy), so once that block appears it gets a moment to
  * exit and is then stopped; the overall timeout covers any other hang.
  */
-function runServerless(bin: string, args: string[], cwd: string): Promise<void> {
+function runServerless(bin: string, args: string[], cwd: string, tmp: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
       cwd,
       env: {
         ...process.env,
+        TMPDIR: tmp,
         // Packaging needs no AWS account; dummy credentials keep the SDK from probing for real ones.
         AWS_ACCESS_KEY_ID: 'AKIAPACKAGEONLY00000',
         AWS_SECRET_ACCESS_KEY: 'package-only',

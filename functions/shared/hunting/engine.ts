@@ -18,4 +18,6 @@ export interface QueryEngine {
   /** How many queries the engine runs well at once; the pack runs one at a time when absent. */
   readonly concurrency?: number;
   run(sql: string, params: readonly SqlParam[]): Promise<QueryRun>;
+  /** Releases what the engine holds (DuckDB: its memory and temporary folder); Athena holds nothing. */
+  close?(): Promise<void>;
 }

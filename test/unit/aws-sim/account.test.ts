@@ -1,15 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeVpcsCommand, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SimClock } from '../../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../../local/aws-sim/account';
+import { tempDir } from '../../support/temp';
 
 function account() {
-  const a = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-sim-')) });
+  const a = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-sim-') });
   a.s3.createBucket('logs-bucket');
   a.ec2.createVpc({ cidrBlocks: ['10.0.0.0/16'], disassociatedCidrBlocks: ['10.9.0.0/16'] });
   return a;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateSecurityGroupCommand,
   CreateTrafficMirrorFilterCommand,
@@ -18,9 +15,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { SimClock } from '../../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../../local/aws-sim/account';
+import { tempDir } from '../../support/temp';
 
 function world(options: { pageSize?: number } = {}) {
-  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: mkdtempSync(join(tmpdir(), 'mh-sim-')), ec2PageSize: options.pageSize });
+  const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-sim-'), ec2PageSize: options.pageSize });
   const vpcId = account.ec2.createVpc({ cidrBlocks: ['10.0.0.0/16'] });
   const subnetId = account.ec2.createSubnet({ vpcId, cidrBlock: '10.0.1.0/24', availabilityZone: 'us-east-1a' });
   account.ec2.registerImage('ami-0123456789abcdef0');

@@ -85,3 +85,38 @@ describe('runHunts with values from a hostile finding', () => {
     }
   });
 });
+
+describe('runHunts and the engine it opens', () => {
+  const state = {
+    incidentId: 'gd-16afba5c5c43e07c9e3e5e2e544e95df',
+    request: parseInvestigationRequest({ instanceId: 'i-0123456789abcdef0', reason: 'test' }),
+    target: { hosts: ['10.0.0.12'] },
+    mirror: { startedAt: '2026-11-24T08:00:00.000Z' },
+    mirrorStop: { stoppedAt: '2026-11-24T09:00:00.000Z' },
+  };
+
+  it('closes the engine after the pack, so a local engine gives back its memory and temporary folder', async () => {
+    // Prepare: the Athena engine, with a close that records when it was called.
+    const events: string[] = [];
+    const base = deps();
+    const engine = await base.queryEngine();
+    const traced = { ...base, queryEngine: async () => ({ ...engine, run: async (sql: string, params: readonly (string | number)[]) => { events.push('run'); return engine.run(sql, params); }, close: async () => { events.push('close'); } }) };
+
+    // Act
+    await runHunts(traced)(state);
+
+    // Assess: closed exactly once, after every query.
+    expect(events.filter((e) => e === 'close')).toHaveLength(1);
+    expect(events[events.length - 1]).toBe('close');
+    expect(events.filter((e) => e === 'run')).toHaveLength(listHunts().length);
+  });
+
+  it('closes the engine when the pack itself throws', async () => {
+    const base = deps();
+    let closed = 0;
+    const broken = { ...base, queryEngine: async () => ({ name: 'duckdb' as const, get concurrency(): number { throw new Error('engine lost'); }, run: async () => ({ rows: [], elapsedMs: 0 }), close: async () => { closed += 1; } }) };
+
+    await expect(runHunts(broken)(state)).rejects.toThrow('engine lost');
+    expect(closed).toBe(1);
+  });
+});

@@ -1,17 +1,15 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, type HuntParams } from '../../../functions/shared/hunting/pack';
 import { writeSyntheticZeekLogs } from '../../../local/synthetic/zeek-traffic';
+import { tempDir } from '../../support/temp';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'zeek');
 const ALL_TIME: Omit<HuntParams, 'pivotIps' | 'pivotDomains'> = { from: new Date('2000-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z'), hosts: [] };
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'mirrorhunt-hunt-'));
-}
+const scratch = async (): Promise<string> => tempDir('mirrorhunt-hunt-');
 
 describe('DuckDB engine over Zeek logs in the wild', () => {
   let engines: DuckDbEngine[] = [];
@@ -43,7 +41,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('runs every query of the pack on DuckDB without an error', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     await cp(join(FIXTURES, 'vxlan'), join(dir, 'vxlan'), { recursive: true });
     await cp(join(FIXTURES, 'wild'), join(dir, 'wild'), { recursive: true });
     const engine = await open(dir);
@@ -53,7 +51,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('treats an empty folder as empty tables: every hunt runs and finds nothing', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     const engine = await open(dir);
     const outcomes = await runHuntPack(engine, { ...ALL_TIME, pivotIps: [], pivotDomains: [] });
     expect(outcomes.filter((o) => o.error || o.findings.length > 0)).toEqual([]);
@@ -61,7 +59,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('skips a malformed JSON line with a warning naming the file and line', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     const good = JSON.stringify({ ts: 1700000000.5, uid: 'C1', id_orig_h: '10.0.0.1', id_orig_p: 1, id_resp_h: '10.0.0.2', id_resp_p: 80, proto: 'tcp' });
     await writeFile(join(dir, 'conn.log'), `${good}\n{"ts": 1700000001, "uid": "C2", "id_orig_h\n${good.replace('C1', 'C3')}\n`);
     const engine = await open(dir);
@@ -70,7 +68,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('leaves out a corrupt gzip file with a warning naming it, and still loads the others', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     const gz = gzipSync(`${JSON.stringify({ ts: 1700000000, uid: 'C1', query: 'example.com' })}\n`);
     await writeFile(join(dir, 'dns.json.gz'), gz);
     await writeFile(join(dir, 'conn.json.gz'), Buffer.concat([gz.subarray(0, 12), Buffer.from('garbage that is not deflate')]));
@@ -81,7 +79,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('reads the S3 layout the sensors write (zeek/<log>/dt=/hour=/...json.gz)', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     const from = new Date('2026-11-20T10:00:00Z');
     const written = await writeSyntheticZeekLogs({ seed: 3, from, to: new Date('2026-11-20T12:00:00Z'), internalHosts: ['10.0.1.10'], beacons: [], backgroundConnectionsPerHour: 100 }, dir);
     const engine = await open(dir);
@@ -92,7 +90,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('reads a file whose later records disagree with the first (ISO ts after epoch ts) the careful way, losing nothing', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     const rec = (ts: number | string, uid: string) => JSON.stringify({ ts, uid, id_orig_h: '10.0.0.1', id_orig_p: 1, id_resp_h: '10.0.0.2', id_resp_p: 80, proto: 'tcp' });
     await writeFile(join(dir, 'conn.log'), `${rec(1700000000.5, 'C1')}\n${rec('2023-11-14T22:13:21Z', 'C2')}\n${rec(1700000002, 'C3')}\n`);
     const engine = await open(dir);
@@ -106,7 +104,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('skips records without a ts with a warning, in the one-pass read too', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     await writeFile(join(dir, 'dns.log'), `${JSON.stringify({ ts: 1700000000, uid: 'C1', query: 'a.example' })}\n${JSON.stringify({ uid: 'C2', query: 'b.example' })}\n`);
     const engine = await open(dir);
     expect(engine.tables.dns?.rows).toBe(1);
@@ -114,7 +112,7 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
   });
 
   it('loads only the columns asked for when told to, and every hunt of the pack still runs', async () => {
-    const dir = await tempDir();
+    const dir = await scratch();
     await writeSyntheticZeekLogs({ seed: 5, from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), internalHosts: ['10.0.1.10'], beacons: [], backgroundConnectionsPerHour: 50 }, dir);
     const e = await createDuckDbEngine({ logsDir: dir, onlyColumns: columnsReadByPack() });
     engines.push(e);

@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { Shipper, type ShipperOptions } from '../../../infra/sensor/files/shipper/shipper';
 import { logObjectKey, parseRotatedName, rotatedName } from '../../../infra/sensor/files/shipper/layout';
 import { getBytes, listKeys, localS3Client, startLocalS3, startSlowRelay, type LocalS3 } from './local-s3';
+import { tempDir } from '../../support/temp';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'zeek-json-wrccdc2018');
 const BUCKET = 'mirrorhunt-test-logs';
@@ -183,7 +184,7 @@ describe('the shipper daemon (bundled, as on the sensor)', () => {
   let bundle: string;
 
   beforeAll(async () => {
-    bundle = join(mkdtempSync(join(tmpdir(), 'mh-shipper-bundle-')), 'shipper.js');
+    bundle = join(tempDir('mh-shipper-bundle-'), 'shipper.js');
     await build({
       entryPoints: [join(__dirname, '..', '..', '..', 'infra', 'sensor', 'files', 'shipper', 'main.ts')],
       bundle: true,
