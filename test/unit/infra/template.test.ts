@@ -148,6 +148,33 @@ describe('packaged CloudFormation template', () => {
     expect(alarm?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
+  it('parks every event an EventBridge rule cannot deliver in a queue whose policy admits that rule', () => {
+    // Act: the rules that react to events (schedules simply fire again), their targets' dead-letter
+    // queues, and which rule names each queue's policy lets EventBridge send from.
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.EventPattern !== undefined);
+    const admitted = new Map<string, string[]>();
+    for (const [, policy] of resourcesOfType(template, 'AWS::SQS::QueuePolicy')) {
+      const queue = (policy.Properties!.Queues as Array<{ Ref: string }>)[0]!.Ref;
+      const statements = (policy.Properties!.PolicyDocument as { Statement: Array<{ Principal?: { Service?: string }; Action: string; Condition?: { ArnEquals?: Record<string, Array<{ 'Fn::Sub': string }>> } }> }).Statement;
+      for (const st of statements.filter((x) => x.Principal?.Service === 'events.amazonaws.com' && x.Action === 'sqs:SendMessage')) {
+        const names = (st.Condition?.ArnEquals?.['aws:SourceArn'] ?? []).map((arn) => arn['Fn::Sub'].split(':rule/')[1]!);
+        admitted.set(queue, [...(admitted.get(queue) ?? []), ...names]);
+      }
+    }
+
+    // Assess
+    expect(rules.length).toBeGreaterThanOrEqual(4);
+    for (const [id, rule] of rules) {
+      const targets = rule.Properties!.Targets as Array<{ DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } }; RetryPolicy?: unknown }>;
+      for (const target of targets) {
+        const queue = target.DeadLetterConfig?.Arn['Fn::GetAtt'][0];
+        expect({ rule: id, queue }).toEqual({ rule: id, queue: expect.stringMatching(/DeadLetterQueue$/) });
+        expect(template.Resources[queue!]?.Type).toBe('AWS::SQS::Queue');
+        expect({ rule: id, admitted: admitted.get(queue!) }).toEqual({ rule: id, admitted: expect.arrayContaining([rule.Properties!.Name]) });
+      }
+    }
+  });
+
   it('publishes the sensor AMI id as an SSM parameter with a placeholder default', () => {
     expect(template.Resources.SensorAmiParameter?.Properties).toMatchObject({ Name: '/mirrorhunt/dev/sensor-ami-id', Type: 'String', Value: 'ami-00000000000000000' });
   });
