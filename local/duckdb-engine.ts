@@ -25,8 +25,9 @@ import { findZeekFiles, inspectZeekFiles, sniffJsonFile, type LoadWarning, type 
  * One read when the files allow it. Only the first line of each file is looked at up front (key
  * style, `ts` as number or text); DuckDB then reads the files once, strictly. Only when that read
  * fails (a broken line, a corrupt gzip, a value of the wrong type, TSV) does the log take the
- * careful path: every line inspected in Node, broken lines cut out into clean copies, corrupt files
- * left out with a warning, and a forgiving DuckDB read. With `onlyColumns` (`columnsReadByPack()`)
+ * careful path: every line inspected in Node, broken lines cut out into clean copies, a gzip cut
+ * short kept up to the damage, files that cannot be read at all left out, each with a warning,
+ * and a forgiving DuckDB read. With `onlyColumns` (`columnsReadByPack()`)
  * a table holds just the columns the hunts read.
  * A log with no files is an empty table: a capture without HTTP is normal.
  *

@@ -159,8 +159,20 @@ async function inspect(path: string, log: string, cleanDir?: string): Promise<{ 
   raw.destroy();
   if (notZeek) return { warning: { file: path, line: lineNo, message: 'not a Zeek log (neither JSON lines nor TSV with #fields)' } };
   if (streamError) {
-    const message = /incorrect header|invalid|unexpected end|Z_/i.test(streamError.message) ? `corrupt gzip (${streamError.message})` : `unreadable (${streamError.message})`;
-    return { warning: { file: path, line: lineNo > 0 ? lineNo : undefined, message } };
+    const corrupt = /incorrect header|invalid|unexpected end|Z_/i.test(streamError.message);
+    const message = corrupt ? `corrupt gzip (${streamError.message})` : `unreadable (${streamError.message})`;
+    const readable = lines - malformed;
+    // A gzip cut short (a sensor stopped mid-rotation, a partial copy) still holds every line before
+    // the damage: those records are kept, not thrown away with the file.
+    if (corrupt && cleanDir && format !== undefined && readable > 0 && !(format === 'tsv' && fields.length === 0)) {
+      const cleaned = join(cleanDir, `${cleanCount.next++}-${basename(path).replace(/\.gz$/, '')}`);
+      await writeCleanCopy(path, gzip, badLines, cleaned, lineNo);
+      return {
+        file: { path: cleaned, source: path, log, gzip: false, format, fields, bytes: size, lines, malformedLines: malformed, malformedExamples: examples },
+        warning: { file: path, line: lineNo + 1, message: `${message} at line ${lineNo + 1}: the ${readable} record(s) before it are kept, the rest of the file is lost` },
+      };
+    }
+    return { warning: { file: path, line: lineNo > 0 ? lineNo + 1 : undefined, message } };
   }
   if (format === undefined) return { warning: { file: path, message: 'empty file' } };
   if (format === 'tsv' && fields.length === 0) return { warning: { file: path, message: 'TSV log without a #fields header' } };
@@ -176,14 +188,28 @@ async function inspect(path: string, log: string, cleanDir?: string): Promise<{ 
 
 const cleanCount = { next: 0 };
 
-async function writeCleanCopy(path: string, gzip: boolean, badLines: Set<number>, target: string): Promise<void> {
+/**
+ * Copies the file without its bad lines. With `upToLine` (a damaged gzip) only the lines before
+ * the damage are copied, and the read error that follows them is expected, not thrown.
+ */
+async function writeCleanCopy(path: string, gzip: boolean, badLines: Set<number>, target: string, upToLine?: number): Promise<void> {
   const raw = createReadStream(path);
-  const rl = createInterface({ input: gzip ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+  const input = gzip ? raw.pipe(createGunzip()) : raw;
+  if (input !== raw) raw.on('error', (e: Error) => input.destroy(e));
+  const rl = createInterface({ input, crlfDelay: Infinity });
   const out = createWriteStream(target);
   let n = 0;
-  for await (const line of rl) {
-    n += 1;
-    if (!badLines.has(n)) out.write(`${line}\n`);
+  try {
+    for await (const line of rl) {
+      n += 1;
+      if (upToLine !== undefined && n > upToLine) break;
+      if (!badLines.has(n)) out.write(`${line}\n`);
+    }
+  } catch (error) {
+    if (upToLine === undefined) throw error;
+  } finally {
+    rl.close();
+    raw.destroy();
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }

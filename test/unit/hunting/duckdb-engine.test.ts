@@ -1,5 +1,5 @@
 import { cp, readdir, rm, writeFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, type HuntParams } from '../../../functions/shared/hunting/pack';
@@ -76,6 +76,30 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
     expect(engine.tables.dns?.rows).toBe(1);
     expect(engine.tables.conn?.rows).toBe(0);
     expect(engine.warnings).toEqual([expect.objectContaining({ file: join(dir, 'conn.json.gz'), message: expect.stringMatching(/corrupt gzip|unreadable/) })]);
+  });
+
+  it('keeps the records before the damage in a gzip cut short, with a warning naming the file and line', async () => {
+    // Prepare: 2,000 connections, gzipped, the file cut at 60 % of its bytes (a copy interrupted).
+    const dir = await scratch();
+    const records = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ ts: 1700000000 + i, uid: `C${i.toString(36)}${(i * 7919).toString(36)}`, id_orig_h: '10.0.0.1', id_orig_p: 1024 + i, id_resp_h: `198.51.100.${i % 250}`, id_resp_p: 443, proto: 'tcp' }));
+    const whole = gzipSync(`${records.join('\n')}\n`);
+    const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+    await writeFile(join(dir, 'conn.json.gz'), cut);
+    // What survives, decoded independently: every newline-terminated line zlib gets out of the cut bytes.
+    const survivors = gunzipSync(cut, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8').split('\n').slice(0, -1).length;
+
+    // Act
+    const engine = await open(dir);
+
+    // Assess
+    expect(survivors).toBeGreaterThan(0);
+    expect(survivors).toBeLessThan(records.length);
+    expect(engine.tables.conn?.rows).toBe(survivors);
+    const last = await engine.run('SELECT max(ts) AS last FROM conn', []);
+    expect(last.rows).toEqual([{ last: 1700000000 + survivors - 1 }]);
+    expect(engine.warnings).toEqual([
+      expect.objectContaining({ file: join(dir, 'conn.json.gz'), line: survivors + 1, message: expect.stringMatching(new RegExp(`corrupt gzip .* ${survivors} record\\(s\\) before it are kept`)) }),
+    ]);
   });
 
   it('reads the S3 layout the sensors write (zeek/<log>/dt=/hour=/...json.gz)', async () => {
