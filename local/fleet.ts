@@ -3,9 +3,9 @@ import { CreateTrafficMirrorTargetCommand } from '@aws-sdk/client-ec2';
 import { createEastWestFilter } from '../functions/shared/adapters/ec2';
 import { eastWestFilterRules } from '../functions/shared/domain/filter-rules';
 import type { Deps } from '../functions/shared/runtime';
-import { TAG_MANAGED, TAG_ROLE } from '../functions/shared/tags';
+import { TAG_MANAGED, TAG_ROLE, TAG_STACK } from '../functions/shared/tags';
 import type { SimulatedAccount } from './aws-sim/account';
-import { localConfig } from './local-account';
+import { LOCAL, localConfig } from './local-account';
 
 /** The fleet NLB's ARN in the simulated account (the simulation does not model load balancers themselves). */
 export const FLEET_NLB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/mirrorhunt-fleet/0f1e2d3c4b5a6978';
@@ -17,8 +17,10 @@ export const FLEET_NLB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:00000000000
  */
 export async function provisionFleet(account: SimulatedAccount, vpcCidrs: string[]): Promise<{ targetId: string; filterId: string }> {
   const ec2 = account.clients().ec2;
+  // CloudFormation puts the stack tag on them too (serverless.yml stackTags).
   const tags = [
     { Key: TAG_MANAGED, Value: 'true' },
+    { Key: TAG_STACK, Value: LOCAL.stack },
     { Key: TAG_ROLE, Value: 'fleet' },
   ];
   const target = await ec2.send(

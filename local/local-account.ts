@@ -15,6 +15,8 @@ export const LOCAL = {
   instanceProfileArn: 'arn:aws:iam::000000000000:instance-profile/mirrorhunt-local-sensor',
   topicName: 'mirrorhunt-local-notify',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-local-investigate',
+  /** The deployment's stack tag, as serverless names a stack: `<service>-<stage>`. */
+  stack: 'mirrorhunt-local',
 } as const;
 
 /**
@@ -34,6 +36,7 @@ export function localConfig(overrides: Record<string, string> = {}): Config {
     STATE_MACHINE_ARN: LOCAL.stateMachineArn,
     SENSOR_AMI_PARAMETER: LOCAL.amiParameter,
     SENSOR_INSTANCE_PROFILE_ARN: LOCAL.instanceProfileArn,
+    MIRRORHUNT_STACK: LOCAL.stack,
     ...overrides,
   });
 }

@@ -5,18 +5,20 @@ import { launchedFromView, type MirrorScope } from '../../functions/shared/domai
 import type { BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { mirrorInstancesToFleet, type FleetDecision } from '../../functions/shared/workflows/fleet-mirror';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
+import { STACK_USAGE, stackFrom } from './stack-option';
 
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
 
-export const BACKFILL_USAGE = `usage: mirrorhunt backfill --target-id tmt-... --filter-id tmf-... [--region us-east-1]
+export const BACKFILL_USAGE = `usage: mirrorhunt backfill --stack mirrorhunt-STAGE --target-id tmt-... --filter-id tmf-... [--region us-east-1]
                           [--vpc vpc-... ...] [--subnet subnet-... ...] [--opt-in-tag KEY[=VALUE] ...]
                           [--opt-out-tag KEY[=VALUE] ...] [--combine and|or] [--eni-mode all|primary]
                           [--vni N] [--rate N] [--dry-run]
 Mirrors the instances already running in scope onto the standing sensor fleet, with the same
-scope and per-ENI rules as the autoMirror function (sessions tagged mirrorhunt:managed=true).
+scope and per-ENI rules as the autoMirror function (sessions tagged mirrorhunt:managed=true and
+mirrorhunt:stack=the --stack given, which may also come from MIRRORHUNT_STACK).
 Pages through DescribeInstances, makes at most --rate create calls a second (default 5), reports
 progress on stderr and one line per network interface on stdout.
 --dry-run creates nothing and prints what it would create.
@@ -49,6 +51,7 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
       args: argv,
       strict: true,
       options: {
+        stack: { type: 'string' },
         'target-id': { type: 'string' },
         'filter-id': { type: 'string' },
         region: { type: 'string' },
@@ -71,6 +74,8 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
     io.stdout(`${BACKFILL_USAGE}\n`);
     return 0;
   }
+  const stack = stackFrom(values.stack, env);
+  if (!stack) return usageError(io, STACK_USAGE);
   const targetId = values['target-id'] ?? env.MIRRORHUNT_FLEET_TARGET_ID;
   const filterId = values['filter-id'] ?? env.MIRRORHUNT_FLEET_FILTER_ID;
   if (!targetId || !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) return usageError(io, '--target-id (or MIRRORHUNT_FLEET_TARGET_ID) must be the fleet traffic mirror target id (tmt-...)');
@@ -108,7 +113,7 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
   for await (const instances of instancePages(ec2, { states: ['running'], vpcIds: vpcFilter, pageSize: 100 })) {
     page++;
     seen += instances.length;
-    const decisions = await mirrorInstancesToFleet(ec2, instances.map(launchedFromView), { targetId, filterId, vni, scope, backoff, dryRun, pacer });
+    const decisions = await mirrorInstancesToFleet(ec2, instances.map(launchedFromView), { targetId, filterId, stack, vni, scope, backoff, dryRun, pacer });
     for (const d of decisions) {
       counts.set(d.outcome, (counts.get(d.outcome) ?? 0) + 1);
       io.stdout(line(d));

@@ -5,16 +5,19 @@ import { isFleetSession } from '../../functions/shared/domain/auto-mirror';
 import { withBackoff, type BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
 import type { Io } from './backfill';
+import { STACK_USAGE, stackFrom } from './stack-option';
 
-export const UNMIRROR_USAGE = `usage: mirrorhunt unmirror [--target-id tmt-...] [--region us-east-1] [--rate N] [--dry-run]
+export const UNMIRROR_USAGE = `usage: mirrorhunt unmirror --stack mirrorhunt-STAGE [--target-id tmt-...] [--region us-east-1] [--rate N] [--dry-run]
 Deletes the sessions that mirror instances onto the sensor fleet: only sessions tagged
-mirrorhunt:managed=true and mirrorhunt:role=fleet-session, optionally only those to one target.
+mirrorhunt:managed=true, mirrorhunt:stack=the --stack given (or MIRRORHUNT_STACK) and
+mirrorhunt:role=fleet-session, optionally only those to one target.
 Run it before turning the fleet off (fleetMode=off), because sessions bill until deleted and
 CloudFormation cannot delete a mirror target that sessions still use.
 --dry-run lists what it would delete. Exit code 1 when any delete failed.`;
 
 interface UnmirrorOptions {
   ec2?: EC2Client;
+  env?: Record<string, string | undefined>;
   pacer?: Pacer;
   backoff?: BackoffOptions;
 }
@@ -26,6 +29,7 @@ export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorO
       args: argv,
       strict: true,
       options: {
+        stack: { type: 'string' },
         'target-id': { type: 'string' },
         region: { type: 'string' },
         rate: { type: 'string', default: '5' },
@@ -41,6 +45,11 @@ export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorO
     io.stdout(`${UNMIRROR_USAGE}\n`);
     return 0;
   }
+  const stack = stackFrom(values.stack, options.env ?? process.env);
+  if (!stack) {
+    io.stderr(`${STACK_USAGE}\n${UNMIRROR_USAGE}\n`);
+    return 2;
+  }
   const targetId = values['target-id'];
   if (targetId !== undefined && !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) {
     io.stderr(`--target-id must be a traffic mirror target id (tmt-...)\n${UNMIRROR_USAGE}\n`);
@@ -54,7 +63,7 @@ export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorO
   const ec2 = options.ec2 ?? new EC2Client({ ...(values.region ? { region: values.region } : {}), retryMode: 'adaptive', maxAttempts: 8 });
   const backoff = options.backoff ?? { retries: 8, baseMs: 500, maxMs: 30_000 };
   const pacer = options.pacer ?? createPacer(rate);
-  const sessions = (await withBackoff(() => listMirrorSessions(ec2), backoff)).filter((s) => isFleetSession(s.tags) && (!targetId || s.targetId === targetId));
+  const sessions = (await withBackoff(() => listMirrorSessions(ec2), backoff)).filter((s) => isFleetSession(s.tags, stack) && (!targetId || s.targetId === targetId));
   io.stderr(`${sessions.length} fleet session(s)${targetId ? ` to ${targetId}` : ''}${values['dry-run'] ? ' (dry run: nothing is deleted)' : ''}\n`);
   let failed = 0;
   for (const s of sessions) {

@@ -27,6 +27,7 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
   const metrics = options.metrics ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const targetId = required(deps.config, 'fleetTargetId');
   const filterId = required(deps.config, 'fleetFilterId');
+  const stack = required(deps.config, 'stack');
   const backoff = options.backoff ?? { retries: 8, baseMs: 200, maxMs: 20_000 };
   const scope = deps.config.mirrorScope;
   return async (event: unknown): Promise<AutoMirrorResult> => {
@@ -57,7 +58,7 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
       if (parsed.state === 'stopped' && deps.config.stoppedInstancePolicy === 'delete') {
         // Sessions bill while the instance is stopped; ours are re-created when it runs again.
         const sessions = await withBackoff(() => existingSessions(ec2, view.networkInterfaces.map((n) => n.networkInterfaceId)), backoff);
-        for (const s of sessions.filter((x) => isFleetSession(x.tags))) {
+        for (const s of sessions.filter((x) => isFleetSession(x.tags, stack))) {
           try {
             await withBackoff(async () => {
               try {
@@ -78,7 +79,7 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
       instances = [launchedFromView(view)];
     }
 
-    const decisions = await mirrorInstancesToFleet(ec2, instances, { targetId, filterId, vni: deps.config.fleetVni, scope, backoff });
+    const decisions = await mirrorInstancesToFleet(ec2, instances, { targetId, filterId, stack, vni: deps.config.fleetVni, scope, backoff });
     for (const d of decisions) {
       // A launch event never runs dry, so 'would-create' does not occur here.
       if (d.outcome === 'would-create') continue;

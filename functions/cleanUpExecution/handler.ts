@@ -28,7 +28,7 @@ const PASSES = 8;
  * terminating sensor holds its security group; the scheduled sweeper catches anything later.
  */
 export const cleanUpExecution = (deps: Deps, options: { pauseMs?: number; sleep?: (ms: number) => Promise<void> } = {}) => {
-  const bucket = required(deps.config, 'logBucket');
+  const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (event: unknown): Promise<{ incidentId: string; status: string; teardown?: TeardownResult }> => {
     const { detail } = parseOrThrow(eventSchema, event, 'Step Functions status-change event');
@@ -43,7 +43,7 @@ export const cleanUpExecution = (deps: Deps, options: { pauseMs?: number; sleep?
     let result: TeardownResult | undefined;
     for (let pass = 0; pass < PASSES && !result?.complete; pass++) {
       if (pass > 0) await sleep(options.pauseMs ?? 20_000);
-      result = await tearDownIncident(deps.clients, bucket, { incidentId: detail.name, instanceId, previous: result }, deps.now);
+      result = await tearDownIncident(deps.clients, scope, { incidentId: detail.name, instanceId, previous: result }, deps.now);
     }
     deps.logger.info('cleaned up after execution', { incidentId: detail.name, status: detail.status, complete: result?.complete, remaining: result?.remaining.length });
     return { incidentId: detail.name, status: detail.status, teardown: result };

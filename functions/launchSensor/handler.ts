@@ -18,6 +18,7 @@ const FLUSH_UPLOAD_SECONDS = 30;
 export const launchSensor = (deps: Deps) => {
   const bucket = required(deps.config, 'logBucket');
   const amiParameter = required(deps.config, 'sensorAmiParameter');
+  const stack = required(deps.config, 'stack');
   return async (input: unknown): Promise<SensorInfo> => {
     const state = asState(input);
     const { incidentId, target } = state;
@@ -36,8 +37,9 @@ export const launchSensor = (deps: Deps) => {
     const securityGroupId = await createSensorSecurityGroup(deps.clients.ec2, {
       vpcId: target.vpcId,
       incidentId,
+      stack,
       cidrs: target.cidrs,
-      tags: incidentTags(incidentId, 'sensor-security-group', extra),
+      tags: incidentTags(stack, incidentId, 'sensor-security-group', extra),
     });
     const { instanceId } = await runSensorInstance(deps.clients.ec2, {
       imageId,
@@ -46,8 +48,8 @@ export const launchSensor = (deps: Deps) => {
       securityGroupId,
       instanceProfileArn: deps.config.sensorInstanceProfileArn,
       userData,
-      clientToken: clientToken(incidentId, 'sensor'),
-      tags: incidentTags(incidentId, 'sensor', extra),
+      clientToken: clientToken(stack, incidentId, 'sensor'),
+      tags: incidentTags(stack, incidentId, 'sensor', extra),
     });
     deps.logger.info('sensor launched', { incidentId, instanceId, securityGroupId });
     return {

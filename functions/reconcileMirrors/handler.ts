@@ -32,6 +32,7 @@ export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions
   const metrics = options.metrics ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const fleetTargetId = required(deps.config, 'fleetTargetId');
   const fleetFilterId = required(deps.config, 'fleetFilterId');
+  const stack = required(deps.config, 'stack');
   const backoff = options.backoff ?? { retries: 6, baseMs: 500, maxMs: 20_000 };
   // Five mutating calls a second leaves most of EC2's per-account budget to everything else.
   const pacer = options.pacer ?? createPacer(5);
@@ -44,7 +45,7 @@ export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions
       withBackoff(() => listMirrorSessions(ec2), backoff),
       withBackoff(() => listMirrorTargetNetworkInterfaces(ec2), backoff),
     ]);
-    const plan = planReconcile({ instances, sessions, mirrorTargetEnis, fleetTargetId, fleetFilterId, scope: deps.config.mirrorScope, stoppedInstancePolicy: deps.config.stoppedInstancePolicy });
+    const plan = planReconcile({ instances, sessions, mirrorTargetEnis, fleetTargetId, fleetFilterId, stack, scope: deps.config.mirrorScope, stoppedInstancePolicy: deps.config.stoppedInstancePolicy });
     const todo = plan.actions.slice(0, maxActions);
     const result: ReconcileResult = {
       dryRun,
@@ -87,7 +88,7 @@ export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions
             sessionNumber: action.sessionNumber,
             vni: deps.config.fleetVni,
             clientToken: fleetSessionToken(action.networkInterfaceId, fleetTargetId, action.launchTime),
-            tags: fleetSessionTags(action.instanceId),
+            tags: fleetSessionTags(stack, action.instanceId),
             description: 'mirrorhunt fleet capture',
           });
         case 'repoint':

@@ -35,6 +35,7 @@ const schema = z.object({
   STOPPED_INSTANCE_POLICY: z.enum(['keep', 'delete']).default('delete'),
   RECONCILE_DRY_RUN: bool.default(false),
   RECONCILE_MAX_ACTIONS: z.coerce.number().int().min(1).max(10000).default(500),
+  MIRRORHUNT_STACK: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a stack name such as mirrorhunt-dev').optional(),
 });
 
 export interface Config {
@@ -60,6 +61,8 @@ export interface Config {
   reconcileDryRun: boolean;
   /** Changes one reconciler run makes at most; the rest wait for the next run. */
   reconcileMaxActions: number;
+  /** This deployment (`<service>-<stage>`): the `mirrorhunt:stack` tag on everything it creates. */
+  stack?: string;
 }
 
 const ENV_NAMES: Record<keyof Config, string> = {
@@ -84,6 +87,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   stoppedInstancePolicy: 'STOPPED_INSTANCE_POLICY',
   reconcileDryRun: 'RECONCILE_DRY_RUN',
   reconcileMaxActions: 'RECONCILE_MAX_ACTIONS',
+  stack: 'MIRRORHUNT_STACK',
 };
 
 /** Parsed once per cold start; a bad value fails loudly with the variable's name. */
@@ -124,6 +128,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     stoppedInstancePolicy: e.STOPPED_INSTANCE_POLICY,
     reconcileDryRun: e.RECONCILE_DRY_RUN,
     reconcileMaxActions: e.RECONCILE_MAX_ACTIONS,
+    stack: e.MIRRORHUNT_STACK,
   };
 }
 

@@ -1,8 +1,12 @@
 /**
- * Every AWS resource mirrorhunt creates carries these tags. IAM policies scope destructive
- * actions to `mirrorhunt:managed = true`, and teardown and the sweeper find resources by them.
+ * Every AWS resource mirrorhunt creates carries these tags. A resource is this deployment's when it
+ * carries `mirrorhunt:managed = true` AND `mirrorhunt:stack = <service>-<stage>` (the stack tag
+ * CloudFormation also puts on the stack's own resources): several stages may share an account, and
+ * one stage's teardown, sweeper or reconciler must never act on another's. IAM policies scope
+ * destructive actions to both tags, and teardown and the sweeper find resources by them.
  */
 export const TAG_MANAGED = 'mirrorhunt:managed';
+export const TAG_STACK = 'mirrorhunt:stack';
 export const TAG_INCIDENT = 'mirrorhunt:incident';
 export const TAG_ROLE = 'mirrorhunt:role';
 export const TAG_SOURCE_INSTANCE = 'mirrorhunt:source-instance';
@@ -22,9 +26,10 @@ export interface Tag {
   Value: string;
 }
 
-export function incidentTags(incidentId: string, role: ResourceRole, extra: Record<string, string> = {}): Tag[] {
+export function incidentTags(stack: string, incidentId: string, role: ResourceRole, extra: Record<string, string> = {}): Tag[] {
   return [
     { Key: TAG_MANAGED, Value: 'true' },
+    { Key: TAG_STACK, Value: stack },
     { Key: TAG_INCIDENT, Value: incidentId },
     { Key: TAG_ROLE, Value: role },
     { Key: 'Name', Value: `mirrorhunt-${role}-${incidentId}`.slice(0, 255) },
@@ -33,14 +38,23 @@ export function incidentTags(incidentId: string, role: ResourceRole, extra: Reco
 }
 
 /** Tags of a session mirroring an instance onto the standing fleet. */
-export function fleetSessionTags(sourceInstanceId: string): Tag[] {
+export function fleetSessionTags(stack: string, sourceInstanceId: string): Tag[] {
   return [
     { Key: TAG_MANAGED, Value: 'true' },
+    { Key: TAG_STACK, Value: stack },
     { Key: TAG_ROLE, Value: ROLE_FLEET_SESSION },
     { Key: TAG_SOURCE_INSTANCE, Value: sourceInstanceId },
   ];
 }
 
-export function isManagedByUs(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): boolean {
+type TagList = ReadonlyArray<{ Key?: string; Value?: string }> | undefined;
+
+/** Made by some mirrorhunt deployment (any stage): enough to leave it alone, never enough to act on it. */
+export function isMirrorhuntManaged(tags: TagList): boolean {
   return (tags ?? []).some((t) => t.Key === TAG_MANAGED && t.Value === 'true');
+}
+
+/** Made by this deployment: the test every destructive path applies before it acts. */
+export function isManagedByUs(tags: TagList, stack: string): boolean {
+  return isMirrorhuntManaged(tags) && (tags ?? []).some((t) => t.Key === TAG_STACK && t.Value === stack);
 }

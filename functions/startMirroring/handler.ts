@@ -4,6 +4,7 @@ import { clientToken } from '../shared/domain/ids';
 import { asState, requireSlice, type MirrorInfo } from '../shared/domain/state';
 import { MirrorSessionError, SensorNotReadyError } from '../shared/errors';
 import { incidentTags, TAG_SOURCE_INSTANCE } from '../shared/tags';
+import { required } from '../shared/config';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /**
@@ -20,16 +21,17 @@ export const startMirroring = (deps: Deps) => async (input: unknown): Promise<Mi
   const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
   const rules = eastWestFilterRules(target.cidrs);
   const ec2 = deps.clients.ec2;
+  const stack = required(deps.config, 'stack');
 
   const targetId = await createMirrorTarget(ec2, {
     networkInterfaceId: sensorEni,
-    clientToken: clientToken(incidentId, 'target'),
-    tags: incidentTags(incidentId, 'mirror-target', extra),
+    clientToken: clientToken(stack, incidentId, 'target'),
+    tags: incidentTags(stack, incidentId, 'mirror-target', extra),
   });
   const { filterId, ruleIds } = await createEastWestFilter(ec2, {
     rules,
-    clientToken: clientToken(incidentId, 'filter'),
-    tags: incidentTags(incidentId, 'mirror-filter', extra),
+    clientToken: clientToken(stack, incidentId, 'filter'),
+    tags: incidentTags(stack, incidentId, 'mirror-filter', extra),
   });
   const sessions: MirrorInfo['sessions'] = [];
   const failedEnis: MirrorInfo['failedEnis'] = [];
@@ -41,8 +43,8 @@ export const startMirroring = (deps: Deps) => async (input: unknown): Promise<Mi
         filterId,
         sessionNumber: eni.sessionNumber,
         vni: sensor.vni,
-        clientToken: clientToken(incidentId, 'session', eni.networkInterfaceId),
-        tags: incidentTags(incidentId, 'mirror-session', extra),
+        clientToken: clientToken(stack, incidentId, 'session', eni.networkInterfaceId),
+        tags: incidentTags(stack, incidentId, 'mirror-session', extra),
       });
       sessions.push({ sessionId, networkInterfaceId: eni.networkInterfaceId, sessionNumber: eni.sessionNumber });
     } catch (error) {

@@ -19,16 +19,18 @@ export interface SweepReport {
 
 /**
  * Scheduled backstop for everything the state machine's own teardown could not reach: finds
- * resources tagged `mirrorhunt:managed` whose investigation is over (or older than the TTL) and
- * tears them down. Untagged resources are never seen, let alone touched.
+ * resources tagged `mirrorhunt:managed` by this deployment (`mirrorhunt:stack`) whose
+ * investigation is over (or older than the TTL) and tears them down. Untagged resources, and
+ * another stage's, are never seen, let alone touched: another stage's executions are unknown to
+ * this stage's state machine, which would otherwise read as "over".
  */
 export const sweepOrphans = (deps: Deps) => {
-  const bucket = required(deps.config, 'logBucket');
+  const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
   const stateMachineArn = required(deps.config, 'stateMachineArn');
   return async (raw: unknown): Promise<SweepReport> => {
     const input = parseOrThrow(inputSchema, raw ?? {}, 'sweeper input');
     const dryRun = input.dryRun ?? deps.config.sweepDryRun;
-    const resources = await findManagedResources(deps.clients.ec2);
+    const resources = await findManagedResources(deps.clients.ec2, scope.stack);
     const byIncident = new Map<string, { count: number; sourceInstanceId?: string }>();
     for (const r of resources) {
       if (!r.incidentId) continue;
@@ -45,7 +47,7 @@ export const sweepOrphans = (deps: Deps) => {
     for (const decision of decisions) {
       deps.logger.info('sweep decision', { ...decision, dryRun });
       if (decision.action !== 'delete' || dryRun) continue;
-      const result = await tearDownIncident(deps.clients, bucket, { incidentId: decision.incidentId, instanceId: byIncident.get(decision.incidentId)?.sourceInstanceId }, deps.now);
+      const result = await tearDownIncident(deps.clients, scope, { incidentId: decision.incidentId, instanceId: byIncident.get(decision.incidentId)?.sourceInstanceId }, deps.now);
       Object.assign(decision, { teardown: { complete: result.complete, deleted: result.deleted, remaining: result.remaining } });
     }
     return { dryRun, decisions };

@@ -5,10 +5,10 @@ import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /** The state machine's teardown step: one pass over the incident's tagged resources. */
 export const tearDown = (deps: Deps) => {
-  const bucket = required(deps.config, 'logBucket');
+  const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
   return async (input: unknown): Promise<TeardownResult> => {
     const state = asState(input);
-    const result = await tearDownIncident(deps.clients, bucket, { incidentId: state.incidentId, instanceId: state.target?.instanceId, previous: state.teardown }, deps.now);
+    const result = await tearDownIncident(deps.clients, scope, { incidentId: state.incidentId, instanceId: state.target?.instanceId, previous: state.teardown }, deps.now);
     deps.logger.info('teardown pass', { incidentId: state.incidentId, attempts: result.attempts, complete: result.complete, remaining: result.remaining.length });
     return result;
   };

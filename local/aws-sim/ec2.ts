@@ -27,6 +27,9 @@ import {
   type Tags,
 } from './support';
 
+/** Describe calls for which AWS documents no tag filters. */
+const TRAFFIC_MIRROR_OPERATIONS = new Set(['DescribeTrafficMirrorSessions', 'DescribeTrafficMirrorTargets', 'DescribeTrafficMirrorFilters']);
+
 /**
  * An in-memory EC2 for one region: VPCs, subnets, instances whose state moves pending → running
  * and shutting-down → terminated on the simulated clock, ENIs, security groups, and Traffic
@@ -587,11 +590,18 @@ export class SimulatedEc2 {
     return this.options.pageSize ?? fallback;
   }
 
+  /**
+   * Filters as EC2 applies them. AWS documents tag filters (`tag:<key>`, `tag-key`, `tag-value`)
+   * for most Describe calls but none for the Traffic Mirror ones, so those are refused there
+   * (`TRAFFIC_MIRROR_OPERATIONS`): code that relied on them could not be trusted in AWS.
+   */
   private applyFilters<T>(items: T[], filters: Filter[] | undefined, attributes: (item: T) => Record<string, string[]>, tags: (item: T) => Tags, operation: string, known: string[]): T[] {
     const list = filters ?? [];
+    const tagFilters = !TRAFFIC_MIRROR_OPERATIONS.has(operation);
     for (const filter of list) {
       const name = filter.Name ?? '';
-      if (!name.startsWith('tag:') && name !== 'tag-key' && name !== 'tag-value' && !known.includes(name)) {
+      const isTagFilter = name.startsWith('tag:') || name === 'tag-key' || name === 'tag-value';
+      if (!(isTagFilter && tagFilters) && !known.includes(name)) {
         fail('InvalidParameterValue', `${operation}: the filter '${name}' is invalid`);
       }
       if ((filter.Values ?? []).length > 200) fail('FilterLimitExceeded', `${operation}: the filter '${name}' has more than 200 values`);

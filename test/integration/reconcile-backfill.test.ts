@@ -6,6 +6,7 @@ import { fleetSessionTags, incidentTags } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
 import { fleetDeps, provisionFleet } from '../../local/fleet';
+import { LOCAL } from '../../local/local-account';
 import { tempDir } from '../support/temp';
 
 const unpaced = { wait: async () => undefined };
@@ -41,11 +42,11 @@ async function driftedWorld() {
   const oldTargetId = oldTarget.TrafficMirrorTarget?.TrafficMirrorTargetId as string;
   const otherFilterId = otherFilter.TrafficMirrorFilter?.TrafficMirrorFilterId as string;
   // Ours, pointing at a fleet target that has since been replaced.
-  const staleSession = await session(w, stale.networkInterfaceIds[0] as string, oldTargetId, w.fleet.filterId, fleetSessionTags(stale.instanceId));
+  const staleSession = await session(w, stale.networkInterfaceIds[0] as string, oldTargetId, w.fleet.filterId, fleetSessionTags(LOCAL.stack, stale.instanceId));
   // Someone else's session to the same old target: not ours to touch.
   const foreignSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, undefined, 5);
   // An investigation's own session: the workflow's, not the reconciler's.
-  const incidentSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, incidentTags('gd-x', 'mirror-session'), 6);
+  const incidentSession = await session(w, foreign.networkInterfaceIds[0] as string, oldTargetId, otherFilterId, incidentTags(LOCAL.stack, 'gd-x', 'mirror-session'), 6);
   return { w, missing, stale, foreign, staleSession, foreignSession, incidentSession, oldTargetId };
 }
 
@@ -99,7 +100,7 @@ describe('mirrorhunt backfill on the simulated account', () => {
     // More than one page of DescribeInstances (the command asks for 200 at a time).
     for (let i = 0; i < 205; i++) w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
     const o = io();
-    const code = await backfillCommand(['--target-id', w.fleet.targetId, '--filter-id', w.fleet.filterId], o.io, { ec2: w.ec2, pacer: unpaced, env: {} });
+    const code = await backfillCommand(['--target-id', w.fleet.targetId, '--filter-id', w.fleet.filterId], o.io, { ec2: w.ec2, pacer: unpaced, env: { MIRRORHUNT_STACK: LOCAL.stack } });
     expect(code).toBe(0);
     expect(new Set(toFleet(w).map((s) => s.NetworkInterfaceId)).size).toBe(205);
     expect(toFleet(w)).toHaveLength(205);
@@ -110,7 +111,7 @@ describe('mirrorhunt backfill on the simulated account', () => {
     const w = await world();
     for (let i = 0; i < 3; i++) w.account.ec2.seedInstance({ instanceType: 'm5.large', subnetId: w.subnetId });
     const o = io();
-    await backfillCommand(['--target-id', w.fleet.targetId, '--filter-id', w.fleet.filterId, '--dry-run'], o.io, { ec2: w.ec2, pacer: unpaced, env: {} });
+    await backfillCommand(['--target-id', w.fleet.targetId, '--filter-id', w.fleet.filterId, '--dry-run'], o.io, { ec2: w.ec2, pacer: unpaced, env: { MIRRORHUNT_STACK: LOCAL.stack } });
     expect(o.out.join('').match(/would-create/g)).toHaveLength(3);
     expect(toFleet(w)).toEqual([]);
   });
@@ -121,7 +122,7 @@ describe('mirrorhunt unmirror on the simulated account', () => {
     const d = await driftedWorld();
     await reconcileMirrors(d.w.deps, { pacer: unpaced, metrics: () => undefined })({});
     const others = d.w.account.ec2.sessions().filter((s) => [d.foreignSession, d.incidentSession].includes(s.TrafficMirrorSessionId as string));
-    const code = await unmirrorCommand([], quiet(), { ec2: d.w.ec2, pacer: unpaced });
+    const code = await unmirrorCommand([], quiet(), { ec2: d.w.ec2, pacer: unpaced, env: { MIRRORHUNT_STACK: LOCAL.stack } });
     expect(code).toBe(0);
     expect(d.w.account.ec2.sessions()).toEqual(others);
   });
@@ -129,7 +130,7 @@ describe('mirrorhunt unmirror on the simulated account', () => {
   it('in dry-run mode deletes nothing', async () => {
     const d = await driftedWorld();
     const before = d.w.account.ec2.sessions();
-    await unmirrorCommand(['--dry-run'], quiet(), { ec2: d.w.ec2, pacer: unpaced });
+    await unmirrorCommand(['--dry-run'], quiet(), { ec2: d.w.ec2, pacer: unpaced, env: { MIRRORHUNT_STACK: LOCAL.stack } });
     expect(d.w.account.ec2.sessions()).toEqual(before);
   });
 
@@ -137,7 +138,7 @@ describe('mirrorhunt unmirror on the simulated account', () => {
     const d = await driftedWorld();
     const calls = d.w.account.calls.length;
     const err: string[] = [];
-    expect(await unmirrorCommand(['--target-id', 'not-a-target'], { stdout: () => undefined, stderr: (s) => void err.push(s) }, { ec2: d.w.ec2 })).toBe(2);
+    expect(await unmirrorCommand(['--target-id', 'not-a-target'], { stdout: () => undefined, stderr: (s) => void err.push(s) }, { ec2: d.w.ec2, env: { MIRRORHUNT_STACK: LOCAL.stack } })).toBe(2);
     expect(err.join('')).toContain('--target-id');
     expect(d.w.account.calls.length).toBe(calls);
   });

@@ -1,10 +1,12 @@
 import { CreateSecurityGroupCommand, CreateTrafficMirrorFilterCommand } from '@aws-sdk/client-ec2';
 import { cleanUpExecution } from '../../functions/cleanUpExecution/handler';
 import { sweepOrphans } from '../../functions/sweepOrphans/handler';
+import { tearDownIncident } from '../../functions/shared/workflows/teardown';
 import type { QueryEngine } from '../../functions/shared/hunting/engine';
 import { TAG_MANAGED } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
+import { LOCAL, localConfig } from '../../local/local-account';
 import { createLocalInvestigation, type LocalInvestigation } from '../../local/local-investigation';
 import { SimulatedSensors, noTraffic } from '../../local/simulated-sensor';
 import type { LocalExecution } from '../../local/step-functions';
@@ -126,4 +128,45 @@ describe('the safety net for executions that never reach their own teardown', ()
     expect(during?.oursAfter).toBe(during?.oursBefore);
     expect(local.stepFunctions.executions.get((trigger as { executionName: string }).executionName)?.status).toBe('SUCCEEDED');
   });
+
+  it("another stage sharing the account touches nothing of this stage's running investigation: not its sweeper, not its teardown of the same incident", async () => {
+    // Prepare: dev runs with its own stack name and state machine, which has never heard of this
+    // stage's execution; both act while this stage's investigation is mid-flight (Stop Mirroring).
+    const { account, event } = seeded();
+    const holder: { local?: LocalInvestigation } = {};
+    let during: { before: string[]; after: string[]; devDecisions: string[]; devDeleted: number } | undefined;
+    const local = createLocalInvestigation({
+      account,
+      queryEngine: async () => emptyEngine,
+      waitMs: 1,
+      retryMs: 1,
+      wrap: (name, fn) =>
+        name !== 'stopMirroring'
+          ? fn
+          : async (input) => {
+              const deps = (holder.local as LocalInvestigation).deps;
+              const dev = { ...deps, config: localConfig({ MIRRORHUNT_STACK: 'mirrorhunt-dev', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-dev-investigate' }) };
+              const before = ours(account).map((r) => r.id).sort();
+              const report = await sweepOrphans(dev)({ dryRun: false });
+              const teardown = await tearDownIncident(deps.clients, { bucket: LOCAL.bucket, stack: 'mirrorhunt-dev' }, { incidentId: (input as { incidentId: string }).incidentId }, deps.now);
+              during = { before, after: ours(account).map((r) => r.id).sort(), devDecisions: report.decisions.map((d) => d.action), devDeleted: teardown.deleted.length };
+              return fn(input);
+            },
+    });
+    holder.local = local;
+
+    // Act
+    const trigger = await local.trigger(event);
+    const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName) as LocalExecution;
+    await execution.done;
+
+    // Assess
+    expect(during?.before.length).toBeGreaterThanOrEqual(5);
+    expect(during?.after).toEqual(during?.before);
+    expect(during?.devDecisions).toEqual([]);
+    expect(during?.devDeleted).toBe(0);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(ours(account)).toEqual([]);
+  });
 });
+

@@ -28,7 +28,7 @@ import {
 import { MirrorSessionError, TargetNotFoundError } from '../errors';
 import type { FilterRuleSpec, VpcCidrs } from '../domain/filter-rules';
 import type { FilterRuleView, InstanceView, TaggedSession } from '../domain/target';
-import { TAG_INCIDENT, TAG_MANAGED, isManagedByUs, type Tag } from '../tags';
+import { TAG_INCIDENT, TAG_MANAGED, TAG_STACK, isManagedByUs, type Tag } from '../tags';
 import { isAwsError, translateAwsError } from './aws-errors';
 
 const NOT_FOUND_INSTANCE = ['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed'];
@@ -238,9 +238,10 @@ function tagSpec(resourceType: string, tags: Tag[]) {
  */
 export async function createSensorSecurityGroup(
   ec2: EC2Client,
-  input: { vpcId: string; incidentId: string; cidrs: VpcCidrs; tags: Tag[] },
+  input: { vpcId: string; incidentId: string; stack: string; cidrs: VpcCidrs; tags: Tag[] },
 ): Promise<string> {
-  const groupName = `mirrorhunt-sensor-${input.incidentId}`.slice(0, 255);
+  // Group names are unique per VPC: two stages investigating the same finding each get their own.
+  const groupName = `${input.stack}-sensor-${input.incidentId}`.slice(0, 255);
   let groupId: string | undefined;
   try {
     const group = await ec2.send(
@@ -254,7 +255,7 @@ export async function createSensorSecurityGroup(
     groupId = group.GroupId;
   } catch (error) {
     if (!isAwsError(error, 'InvalidGroup.Duplicate')) throw translateAwsError(error, 'CreateSecurityGroup');
-    groupId = await existingIncidentGroup(ec2, input.vpcId, groupName, input.incidentId);
+    groupId = await existingIncidentGroup(ec2, input.vpcId, groupName, input.incidentId, input.stack);
     if (!groupId) throw translateAwsError(error, 'CreateSecurityGroup (a group of that name exists and is not this incident\'s)');
   }
   if (!groupId) throw new MirrorSessionError('CreateSecurityGroup returned no group id');
@@ -282,7 +283,7 @@ export async function createSensorSecurityGroup(
 }
 
 /** The group a previous attempt of this incident created, found by name and checked by our tags. */
-async function existingIncidentGroup(ec2: EC2Client, vpcId: string, groupName: string, incidentId: string): Promise<string | undefined> {
+async function existingIncidentGroup(ec2: EC2Client, vpcId: string, groupName: string, incidentId: string, stack: string): Promise<string | undefined> {
   return call('DescribeSecurityGroups', async () => {
     const filters: Filter[] = [
       { Name: 'vpc-id', Values: [vpcId] },
@@ -290,7 +291,7 @@ async function existingIncidentGroup(ec2: EC2Client, vpcId: string, groupName: s
     ];
     for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters })) {
       for (const group of page.SecurityGroups ?? []) {
-        if (group.GroupId && isManagedByUs(group.Tags) && group.Tags?.some((t) => t.Key === TAG_INCIDENT && t.Value === incidentId)) return group.GroupId;
+        if (group.GroupId && isManagedByUs(group.Tags, stack) && group.Tags?.some((t) => t.Key === TAG_INCIDENT && t.Value === incidentId)) return group.GroupId;
       }
     }
     return undefined;
@@ -440,39 +441,45 @@ export interface IncidentResources {
 }
 
 /**
- * Everything carrying both our managed tag and this incident's tag. Teardown works from this,
- * not from ids in the execution state, so a step that failed half-way leaves nothing unnamed.
+ * Everything of this deployment (managed and stack tags) carrying this incident's tag. Teardown
+ * works from this, not from ids in the execution state, so a step that failed half-way leaves
+ * nothing unnamed. AWS documents no tag filters for the Traffic Mirror Describe calls, so those
+ * list everything and the tags are checked here; instances and groups are filtered by tag in AWS
+ * and checked here again.
  */
-export async function findIncidentResources(ec2: EC2Client, incidentId: string): Promise<IncidentResources> {
+export async function findIncidentResources(ec2: EC2Client, incidentId: string, stack: string): Promise<IncidentResources> {
   const filters: Filter[] = [
     { Name: `tag:${TAG_INCIDENT}`, Values: [incidentId] },
     { Name: `tag:${TAG_MANAGED}`, Values: ['true'] },
+    { Name: `tag:${TAG_STACK}`, Values: [stack] },
   ];
+  const mine = (tags: Array<{ Key?: string; Value?: string }> | undefined): boolean =>
+    isManagedByUs(tags, stack) && (tags ?? []).some((t) => t.Key === TAG_INCIDENT && t.Value === incidentId);
   const result: IncidentResources = { sessionIds: [], targetIds: [], filterIds: [], instanceIds: [], securityGroupIds: [] };
   await call('DescribeTrafficMirrorSessions', async () => {
-    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, { Filters: filters })) {
-      for (const s of page.TrafficMirrorSessions ?? []) if (s.TrafficMirrorSessionId && isManagedByUs(s.Tags)) result.sessionIds.push(s.TrafficMirrorSessionId);
+    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, {})) {
+      for (const s of page.TrafficMirrorSessions ?? []) if (s.TrafficMirrorSessionId && mine(s.Tags)) result.sessionIds.push(s.TrafficMirrorSessionId);
     }
   });
   await call('DescribeTrafficMirrorTargets', async () => {
-    for await (const page of paginateDescribeTrafficMirrorTargets({ client: ec2 }, { Filters: filters })) {
-      for (const t of page.TrafficMirrorTargets ?? []) if (t.TrafficMirrorTargetId && isManagedByUs(t.Tags)) result.targetIds.push(t.TrafficMirrorTargetId);
+    for await (const page of paginateDescribeTrafficMirrorTargets({ client: ec2 }, {})) {
+      for (const t of page.TrafficMirrorTargets ?? []) if (t.TrafficMirrorTargetId && mine(t.Tags)) result.targetIds.push(t.TrafficMirrorTargetId);
     }
   });
   await call('DescribeTrafficMirrorFilters', async () => {
-    for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, { Filters: filters })) {
-      for (const f of page.TrafficMirrorFilters ?? []) if (f.TrafficMirrorFilterId && isManagedByUs(f.Tags)) result.filterIds.push(f.TrafficMirrorFilterId);
+    for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, {})) {
+      for (const f of page.TrafficMirrorFilters ?? []) if (f.TrafficMirrorFilterId && mine(f.Tags)) result.filterIds.push(f.TrafficMirrorFilterId);
     }
   });
   await call('DescribeInstances', async () => {
     const instances = await describeInstances(ec2, {
       Filters: [...filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] }],
     });
-    for (const i of instances) if (i.InstanceId && isManagedByUs(i.Tags)) result.instanceIds.push(i.InstanceId);
+    for (const i of instances) if (i.InstanceId && mine(i.Tags)) result.instanceIds.push(i.InstanceId);
   });
   await call('DescribeSecurityGroups', async () => {
     for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters })) {
-      for (const g of page.SecurityGroups ?? []) if (g.GroupId && isManagedByUs(g.Tags)) result.securityGroupIds.push(g.GroupId);
+      for (const g of page.SecurityGroups ?? []) if (g.GroupId && mine(g.Tags)) result.securityGroupIds.push(g.GroupId);
     }
   });
   return result;
@@ -498,12 +505,12 @@ export const deleteMirrorSession = (ec2: EC2Client, id: string) =>
   );
 
 export const deleteMirrorTarget = (ec2: EC2Client, id: string) =>
-  deleteTolerant('DeleteTrafficMirrorTarget', ['InvalidTrafficMirrorTargetId.NotFound'], ['TrafficMirrorTargetInUseException'], () =>
+  deleteTolerant('DeleteTrafficMirrorTarget', ['InvalidTrafficMirrorTargetId.NotFound'], ['TrafficMirrorTargetInUseException', 'TrafficMirrorTargetInUse'], () =>
     ec2.send(new DeleteTrafficMirrorTargetCommand({ TrafficMirrorTargetId: id })),
   );
 
 export const deleteMirrorFilter = (ec2: EC2Client, id: string) =>
-  deleteTolerant('DeleteTrafficMirrorFilter', ['InvalidTrafficMirrorFilterId.NotFound'], ['TrafficMirrorFilterInUse'], () =>
+  deleteTolerant('DeleteTrafficMirrorFilter', ['InvalidTrafficMirrorFilterId.NotFound'], ['TrafficMirrorFilterInUse', 'TrafficMirrorFilterInUseException'], () =>
     ec2.send(new DeleteTrafficMirrorFilterCommand({ TrafficMirrorFilterId: id })),
   );
 
@@ -526,26 +533,32 @@ function tagValue(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefi
   return (tags ?? []).find((t) => t.Key === key)?.Value;
 }
 
-/** Every live resource carrying `mirrorhunt:managed=true`, across incidents: what the sweeper inspects. */
-export async function findManagedResources(ec2: EC2Client): Promise<ManagedResource[]> {
-  const filters: Filter[] = [{ Name: `tag:${TAG_MANAGED}`, Values: ['true'] }];
+/**
+ * Every live resource of this deployment (managed and stack tags), across incidents: what the
+ * sweeper inspects. Another stage's resources in the same account are not listed.
+ */
+export async function findManagedResources(ec2: EC2Client, stack: string): Promise<ManagedResource[]> {
+  const filters: Filter[] = [
+    { Name: `tag:${TAG_MANAGED}`, Values: ['true'] },
+    { Name: `tag:${TAG_STACK}`, Values: [stack] },
+  ];
   const out: ManagedResource[] = [];
   const add = (type: ManagedResource['type'], id: string | undefined, tags: Array<{ Key?: string; Value?: string }> | undefined) => {
-    if (!id || !isManagedByUs(tags)) return;
+    if (!id || !isManagedByUs(tags, stack)) return;
     out.push({ type, id, incidentId: tagValue(tags, TAG_INCIDENT), sourceInstanceId: tagValue(tags, 'mirrorhunt:source-instance') });
   };
   await call('DescribeTrafficMirrorSessions', async () => {
-    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, { Filters: filters })) {
+    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, {})) {
       for (const s of page.TrafficMirrorSessions ?? []) add('mirror-session', s.TrafficMirrorSessionId, s.Tags);
     }
   });
   await call('DescribeTrafficMirrorTargets', async () => {
-    for await (const page of paginateDescribeTrafficMirrorTargets({ client: ec2 }, { Filters: filters })) {
+    for await (const page of paginateDescribeTrafficMirrorTargets({ client: ec2 }, {})) {
       for (const t of page.TrafficMirrorTargets ?? []) add('mirror-target', t.TrafficMirrorTargetId, t.Tags);
     }
   });
   await call('DescribeTrafficMirrorFilters', async () => {
-    for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, { Filters: filters })) {
+    for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, {})) {
       for (const f of page.TrafficMirrorFilters ?? []) add('mirror-filter', f.TrafficMirrorFilterId, f.Tags);
     }
   });

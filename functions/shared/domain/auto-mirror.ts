@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clientToken } from './ids';
 import { mirroringSupport } from './instance-types';
-import { ROLE_FLEET_SESSION, TAG_MANAGED, TAG_ROLE } from '../tags';
+import { ROLE_FLEET_SESSION, TAG_MANAGED, TAG_ROLE, TAG_STACK } from '../tags';
 import { chooseSessionNumber, type ExistingSession, type InstanceView } from './target';
 
 /** One instance a launch event (or a state change) tells us about. */
@@ -111,14 +111,18 @@ function isoTime(value: number | string | undefined): string | undefined {
   return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
 }
 
-/** Our own sensors (incident or fleet) carry the managed tag and a role: they are never mirrored. */
+/** Sensors of any mirrorhunt deployment (incident or fleet, any stage) carry the managed tag and a role: they are never mirrored. */
 export function isOwnSensor(tags: Record<string, string>): boolean {
   return tags[TAG_MANAGED] === 'true' && !!tags[TAG_ROLE];
 }
 
-/** A session auto-mirroring created (managed tag and the fleet-session role): the only kind fleet code changes or deletes. */
-export function isFleetSession(tags: Record<string, string>): boolean {
-  return tags[TAG_MANAGED] === 'true' && tags[TAG_ROLE] === ROLE_FLEET_SESSION;
+/**
+ * A session this deployment's auto-mirroring created (managed tag, this stack's tag, the
+ * fleet-session role): the only kind fleet code changes or deletes. Another stage's fleet
+ * sessions on the same ENIs are only read, like anyone else's.
+ */
+export function isFleetSession(tags: Record<string, string>, stack: string): boolean {
+  return tags[TAG_MANAGED] === 'true' && tags[TAG_STACK] === stack && tags[TAG_ROLE] === ROLE_FLEET_SESSION;
 }
 
 /** The fields of a described instance that the mirroring decisions read. */

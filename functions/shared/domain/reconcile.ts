@@ -12,6 +12,8 @@ export interface ReconcileFacts {
   mirrorTargetEnis: ReadonlySet<string>;
   fleetTargetId: string;
   fleetFilterId: string;
+  /** This deployment's stack tag: fleet sessions carrying another are someone else's. */
+  stack: string;
   scope: MirrorScope;
   stoppedInstancePolicy: 'keep' | 'delete';
 }
@@ -55,14 +57,14 @@ function keepOrder(targetId: string, filterId: string) {
  * - a fleet session is deleted when its ENI is gone, its instance is out of scope, is ending, is
  *   stopped under the `delete` policy, or is one of our sensors; and extra fleet sessions on one
  *   ENI are deleted down to one.
- * Only sessions tagged `mirrorhunt:managed=true` with the fleet-session role are ever changed:
+ * Only sessions tagged `mirrorhunt:managed=true`, with this stack's tag and the fleet-session role, are ever changed:
  * other people's sessions and an investigation's own sessions are only read (for quota and
  * priority). A pending instance is left alone: auto-mirroring is handling it right now.
  */
 export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
   const { fleetTargetId, fleetFilterId } = facts;
-  const ours = facts.sessions.filter((s) => isFleetSession(s.tags));
-  const others = facts.sessions.filter((s) => !isFleetSession(s.tags));
+  const ours = facts.sessions.filter((s) => isFleetSession(s.tags, facts.stack));
+  const others = facts.sessions.filter((s) => !isFleetSession(s.tags, facts.stack));
   const oursByEni = new Map<string, TaggedSession[]>();
   for (const s of ours) oursByEni.set(s.networkInterfaceId, [...(oursByEni.get(s.networkInterfaceId) ?? []), s]);
   for (const list of oursByEni.values()) list.sort(keepOrder(fleetTargetId, fleetFilterId));

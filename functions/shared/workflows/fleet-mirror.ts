@@ -21,6 +21,8 @@ export interface FleetDecision {
 export interface FleetMirrorOptions {
   targetId: string;
   filterId: string;
+  /** This deployment's stack tag, put on every session created. */
+  stack: string;
   /** VXLAN id of the fleet sessions; omitted lets EC2 pick one per session. */
   vni?: number;
   scope: MirrorScope;
@@ -99,7 +101,7 @@ export async function mirrorInstancesToFleet(ec2: EC2Client, instances: Launched
               sessionNumber,
               vni: options.vni,
               clientToken: fleetSessionToken(decision.networkInterfaceId, options.targetId, instance.launchTime),
-              tags: fleetSessionTags(instance.instanceId),
+              tags: fleetSessionTags(options.stack, instance.instanceId),
               description: 'mirrorhunt fleet capture',
             }),
           options.backoff,

@@ -30,12 +30,13 @@ export interface TeardownRequest {
  */
 export async function tearDownIncident(
   clients: { ec2: EC2Client; s3: S3Client },
-  bucket: string,
+  scope: { bucket: string; stack: string },
   request: TeardownRequest,
   now: () => Date,
 ): Promise<TeardownResult> {
   const { ec2, s3 } = clients;
-  const found = await findIncidentResources(ec2, request.incidentId);
+  const { bucket, stack } = scope;
+  const found = await findIncidentResources(ec2, request.incidentId, stack);
   const deleted: DeletedResource[] = [...(request.previous?.deleted ?? [])];
   const remaining: TeardownResult['remaining'] = [];
   const note = (type: DeletedResource['type'], id: string, outcome: DeletedResource['outcome']) => {
@@ -61,7 +62,7 @@ export async function tearDownIncident(
   // still exists (eventual consistency) must not end the teardown early.
   let complete = false;
   if (remaining.length === 0) {
-    const after = await findIncidentResources(ec2, request.incidentId);
+    const after = await findIncidentResources(ec2, request.incidentId, stack);
     const left: Array<[DeletedResource['type'], string[]]> = [
       ['mirror-session', after.sessionIds],
       ['mirror-target', after.targetIds],

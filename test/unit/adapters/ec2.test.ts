@@ -2,6 +2,7 @@ import {
   CreateTrafficMirrorSessionCommand,
   DeleteSecurityGroupCommand,
   DeleteTrafficMirrorTargetCommand,
+  DescribeSecurityGroupsCommand,
   DescribeInstancesCommand,
   DescribeTrafficMirrorFiltersCommand,
   DescribeTrafficMirrorSessionsCommand,
@@ -130,7 +131,7 @@ describe('existingSessions', () => {
 describe('runSensorInstance', () => {
   it('requires IMDSv2, tags instance, volume and ENI, and sends the idempotency token', async () => {
     ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0000000000000000a' }] });
-    const tags = incidentTags('gd-abc', 'sensor');
+    const tags = incidentTags('mirrorhunt-prod', 'gd-abc', 'sensor');
     await runSensorInstance(ec2, {
       imageId: 'ami-1',
       instanceType: 'c6i.large',
@@ -190,22 +191,32 @@ describe('teardown deletes', () => {
 });
 
 describe('findIncidentResources', () => {
-  it('asks only for resources carrying both our managed tag and the incident tag, and re-checks the tag on what comes back', async () => {
-    const ours = incidentTags('gd-abc', 'mirror-session');
+  it("lists Traffic Mirror resources without tag filters (AWS documents none) and keeps only this stack's, this incident's", async () => {
+    // Prepare: the same incident id in another stage, another incident of ours, an untagged look-alike.
+    const ours = incidentTags('mirrorhunt-prod', 'gd-abc', 'mirror-session');
     ec2Mock.onAnyCommand().resolves({});
     ec2Mock.on(DescribeTrafficMirrorSessionsCommand).resolves({
       TrafficMirrorSessions: [
         { TrafficMirrorSessionId: 'tms-ours', Tags: ours },
+        { TrafficMirrorSessionId: 'tms-other-stage', Tags: incidentTags('mirrorhunt-dev', 'gd-abc', 'mirror-session') },
+        { TrafficMirrorSessionId: 'tms-other-incident', Tags: incidentTags('mirrorhunt-prod', 'gd-xyz', 'mirror-session') },
         { TrafficMirrorSessionId: 'tms-not-ours', Tags: [{ Key: 'mirrorhunt:incident', Value: 'gd-abc' }] },
       ],
     });
-    const found = await findIncidentResources(ec2, 'gd-abc');
+
+    // Act
+    const found = await findIncidentResources(ec2, 'gd-abc', 'mirrorhunt-prod');
+
+    // Assess
     expect(found.sessionIds).toEqual(['tms-ours']);
-    expect(ec2Mock).toHaveReceivedCommandWith(DescribeTrafficMirrorSessionsCommand, {
+    expect(ec2Mock.commandCalls(DescribeTrafficMirrorSessionsCommand)[0]?.args[0].input.Filters).toBeUndefined();
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, {
       Filters: [
         { Name: 'tag:mirrorhunt:incident', Values: ['gd-abc'] },
         { Name: 'tag:mirrorhunt:managed', Values: ['true'] },
+        { Name: 'tag:mirrorhunt:stack', Values: ['mirrorhunt-prod'] },
       ],
     });
   });
 });
+

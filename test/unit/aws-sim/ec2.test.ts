@@ -9,6 +9,9 @@ import {
   DeleteTrafficMirrorTargetCommand,
   DescribeInstancesCommand,
   DescribeTrafficMirrorSessionsCommand,
+  DescribeTrafficMirrorTargetsCommand,
+  DescribeTrafficMirrorFiltersCommand,
+  DescribeSecurityGroupsCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   paginateDescribeInstances,
@@ -84,6 +87,16 @@ describe('simulated EC2', () => {
   it('refuses an unknown Describe filter name instead of ignoring it', async () => {
     const w = world();
     expect(await codeOf(w.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-colour', Values: ['red'] }] })))).toBe('InvalidParameterValue');
+  });
+
+  it('refuses tag filters on the Traffic Mirror Describe calls, for which AWS documents none', async () => {
+    const w = world();
+    const byTag = [{ Name: 'tag:mirrorhunt:managed', Values: ['true'] }];
+    expect(await codeOf(w.ec2.send(new DescribeTrafficMirrorSessionsCommand({ Filters: byTag })))).toBe('InvalidParameterValue');
+    expect(await codeOf(w.ec2.send(new DescribeTrafficMirrorTargetsCommand({ Filters: byTag })))).toBe('InvalidParameterValue');
+    expect(await codeOf(w.ec2.send(new DescribeTrafficMirrorFiltersCommand({ Filters: byTag })))).toBe('InvalidParameterValue');
+    // Where AWS documents them, they work.
+    await expect(w.ec2.send(new DescribeSecurityGroupsCommand({ Filters: byTag }))).resolves.toBeDefined();
   });
 
   it('pages DescribeInstances so a caller that ignores NextToken misses instances', async () => {

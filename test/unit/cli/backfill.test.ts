@@ -58,7 +58,7 @@ function countingPacer(): Pacer & { waits: number } {
 
 const run = (argv: string[], pacer: Pacer = countingPacer()) => {
   const { io, out, err } = capture();
-  const done = backfillCommand(argv, io, { ec2: new EC2Client({ region: 'us-east-1' }), env: {}, pacer, backoff: NO_WAIT });
+  const done = backfillCommand(argv, io, { ec2: new EC2Client({ region: 'us-east-1' }), env: { MIRRORHUNT_STACK: 'mirrorhunt-test' }, pacer, backoff: NO_WAIT });
   return done.then((code) => ({ code, out: out.join(''), err: err.join('') }));
 };
 
@@ -89,6 +89,7 @@ describe('mirrorhunt backfill', () => {
           ResourceType: 'traffic-mirror-session',
           Tags: [
             { Key: 'mirrorhunt:managed', Value: 'true' },
+            { Key: 'mirrorhunt:stack', Value: 'mirrorhunt-test' },
             { Key: 'mirrorhunt:role', Value: 'fleet-session' },
             { Key: 'mirrorhunt:source-instance', Value: 'i-0aa00000000000001' },
           ],

@@ -7,7 +7,8 @@ const FLEET_TARGET = 'tmt-0f1ee7000000000001';
 const FLEET_FILTER = 'tmf-0f1ee7000000000001';
 const OLD_TARGET = 'tmt-0a1d00000000000001';
 const scope: MirrorScope = { vpcIds: [], subnetIds: [], optInTags: [], optOutTags: ['mirrorhunt:mirror=false'], combine: 'and', eniMode: 'all' };
-const fleetTags = (instanceId = 'i-0aa00000000000001') => ({ 'mirrorhunt:managed': 'true', 'mirrorhunt:role': 'fleet-session', 'mirrorhunt:source-instance': instanceId });
+const STACK = 'mirrorhunt-prod';
+const fleetTags = (instanceId = 'i-0aa00000000000001', stack = STACK) => ({ 'mirrorhunt:managed': 'true', 'mirrorhunt:stack': stack, 'mirrorhunt:role': 'fleet-session', 'mirrorhunt:source-instance': instanceId });
 
 /** The two instances of the CloudTrail fixture, as DescribeInstances would show them once running. */
 function instances(state = 'running'): [LaunchedInstance, LaunchedInstance] {
@@ -29,6 +30,7 @@ function facts(overrides: Partial<ReconcileFacts> = {}): ReconcileFacts {
     mirrorTargetEnis: new Set(),
     fleetTargetId: FLEET_TARGET,
     fleetFilterId: FLEET_FILTER,
+    stack: STACK,
     scope,
     stoppedInstancePolicy: 'delete',
     ...overrides,
@@ -116,6 +118,21 @@ describe('planReconcile', () => {
     const touched = plan.actions.filter((a) => a.kind !== 'create').map((a) => ('sessionId' in a ? a.sessionId : ''));
     expect(touched).toEqual([]);
     expect(plan.actions.filter((a) => a.kind === 'create')).toHaveLength(2);
+  });
+
+  it("never touches another stage's fleet sessions in the same account, even on a vanished ENI or pointing at another target", () => {
+    // Prepare: the dev stage's fleet sessions, seen by the prod stage's reconciler.
+    const devSessions = [
+      session('tms-d1', 'eni-0dead0000000000001', { targetId: OLD_TARGET, tags: fleetTags('i-0dead0000000000001', 'mirrorhunt-dev') }),
+      session('tms-d2', 'eni-0aa00000000000001', { targetId: OLD_TARGET, sessionNumber: 2, tags: fleetTags('i-0aa00000000000001', 'mirrorhunt-dev') }),
+    ];
+
+    // Act
+    const plan = planReconcile(facts({ sessions: devSessions }));
+
+    // Assess: no delete, no re-point; prod still mirrors its own instance, with a free number.
+    expect(plan.actions.filter((a) => a.kind !== 'create')).toEqual([]);
+    expect(plan.actions.filter((a) => a.kind === 'create').map((a) => ('networkInterfaceId' in a ? a.networkInterfaceId : ''))).toContain('eni-0aa00000000000001');
   });
 
   it("leaves an investigation's own sessions alone (managed, but not the fleet-session role)", () => {

@@ -74,7 +74,7 @@ const HOT_PATHS: Path[] = [
 
 function deps(logger: Deps['logger']): Deps {
   return {
-    config: parseConfig({ FLEET_TARGET_ID: TARGET, FLEET_FILTER_ID: FILTER, FLEET_VNI: '4242' }),
+    config: parseConfig({ FLEET_TARGET_ID: TARGET, FLEET_FILTER_ID: FILTER, FLEET_VNI: '4242', MIRRORHUNT_STACK: 'mirrorhunt-test' }),
     clients: { ec2: new EC2Client({ region: 'us-east-1' }) } as Deps['clients'],
     now: () => new Date('2026-11-24T08:00:00Z'),
     logger,
@@ -254,7 +254,7 @@ describe('autoMirror under hostile and broken CloudTrail and state-change events
     // Assess
     expect(result.decisions.filter((d) => d.outcome === 'created').map((d) => d.networkInterfaceId)).toEqual(['eni-0aa00000000000001', 'eni-0aa00000000000011']);
     for (const call of ec2Mock.commandCalls(CreateTrafficMirrorSessionCommand)) {
-      expect(call.args[0].input.TagSpecifications?.[0]?.Tags?.map((t) => t.Value)).toEqual(['true', 'fleet-session', 'i-0aa00000000000001']);
+      expect(call.args[0].input.TagSpecifications?.[0]?.Tags?.map((t) => t.Value)).toEqual(['true', 'mirrorhunt-test', 'fleet-session', 'i-0aa00000000000001']);
     }
     expect(prototypePollution()).toEqual([]);
   });

@@ -23,6 +23,7 @@ const NO_WAIT = { retries: 1, baseMs: 0, maxMs: 0, sleep: async () => undefined 
 const unpaced = { wait: async () => undefined };
 const fleetTags = [
   { Key: 'mirrorhunt:managed', Value: 'true' },
+  { Key: 'mirrorhunt:stack', Value: 'mirrorhunt-test' },
   { Key: 'mirrorhunt:role', Value: 'fleet-session' },
 ];
 
@@ -39,7 +40,7 @@ const instance: Instance = {
 
 function deps(env: Record<string, string> = {}): Deps {
   return {
-    config: parseConfig({ FLEET_TARGET_ID: TARGET, FLEET_FILTER_ID: FILTER, ...env }),
+    config: parseConfig({ FLEET_TARGET_ID: TARGET, FLEET_FILTER_ID: FILTER, MIRRORHUNT_STACK: 'mirrorhunt-test', ...env }),
     clients: { ec2: new EC2Client({ region: 'us-east-1' }) } as Deps['clients'],
     now: () => new Date('2026-11-24T08:00:00Z'),
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -3,6 +3,10 @@ import { asList, conditionValue, grants, renderResource, roleStatements, type Lo
 
 const MANAGED = 'aws:ResourceTag/mirrorhunt:managed';
 const REQUEST_MANAGED = 'aws:RequestTag/mirrorhunt:managed';
+const STACK = 'aws:ResourceTag/mirrorhunt:stack';
+const REQUEST_STACK = 'aws:RequestTag/mirrorhunt:stack';
+/** The stack tag of the packaged (dev) stage: serverless' `<service>-<stage>`. */
+const THIS_STACK = 'mirrorhunt-dev';
 /** Deleting things: only what carries our managed tag. */
 const DESTRUCTIVE = [
   'ec2:TerminateInstances',
@@ -66,13 +70,14 @@ describe('IAM policies', () => {
     expect(negated.map(where)).toEqual([]);
   });
 
-  it('only allow destructive or reshaping EC2 actions on resources tagged mirrorhunt:managed=true', () => {
+  it("only allow destructive or reshaping EC2 actions on resources tagged mirrorhunt:managed=true and this stage's mirrorhunt:stack", () => {
     const unguarded: string[] = [];
     for (const action of [...DESTRUCTIVE, ...TAG_SHAPED]) {
       for (const s of allows(action)) {
         // Filter rules cannot carry tags; they only exist inside a (tag-guarded) filter.
         if (s.resources.length > 0 && s.resources.every((r) => ec2Type(r) === 'traffic-mirror-filter-rule')) continue;
         if (JSON.stringify(conditionValue(s.statement, 'StringEquals', MANAGED)) !== '["true"]') unguarded.push(`${where(s)} allows ${action}`);
+        if (JSON.stringify(conditionValue(s.statement, 'StringEquals', STACK)) !== JSON.stringify([THIS_STACK])) unguarded.push(`${where(s)} allows ${action} on any stage's resources`);
       }
     }
     expect(unguarded).toEqual([]);
@@ -86,7 +91,10 @@ describe('IAM policies', () => {
 
       // Assess: a statement that covers what the call creates (or any resource at all) needs the tag.
       expect({ action, tagged: forNew.length > 0 }).toEqual({ action, tagged: true });
-      for (const s of forNew) expect({ where: where(s), values: conditionValue(s.statement, 'StringEquals', REQUEST_MANAGED) }).toEqual({ where: where(s), values: ['true'] });
+      for (const s of forNew) {
+        expect({ where: where(s), values: conditionValue(s.statement, 'StringEquals', REQUEST_MANAGED) }).toEqual({ where: where(s), values: ['true'] });
+        expect({ where: where(s), stack: conditionValue(s.statement, 'StringEquals', REQUEST_STACK) }).toEqual({ where: where(s), stack: [THIS_STACK] });
+      }
     }
   });
 
@@ -121,7 +129,10 @@ describe('IAM policies', () => {
 
   it('let a session use only our tagged target and filter', () => {
     const ours = allows('ec2:CreateTrafficMirrorSession').filter((s) => s.resources.some((r) => ['traffic-mirror-target', 'traffic-mirror-filter'].includes(ec2Type(r) ?? '')));
-    for (const s of ours) expect(conditionValue(s.statement, 'StringEquals', MANAGED)).toEqual(['true']);
+    for (const s of ours) {
+      expect(conditionValue(s.statement, 'StringEquals', MANAGED)).toEqual(['true']);
+      expect(conditionValue(s.statement, 'StringEquals', STACK)).toEqual([THIS_STACK]);
+    }
     expect(ours.length).toBeGreaterThan(0);
   });
 

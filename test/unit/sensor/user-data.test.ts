@@ -183,6 +183,7 @@ describe('sensor user data for an investigation a hostile finding started', () =
         LOG_BUCKET: 'mirrorhunt-dev-logbucket-1x2y3z',
         SENSOR_AMI_PARAMETER: '/mirrorhunt/dev/sensor-ami-id',
         SENSOR_INSTANCE_PROFILE_ARN: 'arn:aws:iam::123456789012:instance-profile/mirrorhunt-sensor',
+        MIRRORHUNT_STACK: 'mirrorhunt-dev',
       }),
       clients: { ec2: new EC2Client({ region: 'us-east-1' }), sfn: new SFNClient({ region: 'us-east-1' }), ssm: new SSMClient({ region: 'us-east-1' }) } as Deps['clients'],
       now: () => new Date('2026-11-24T08:00:00Z'),
