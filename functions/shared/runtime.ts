@@ -8,6 +8,12 @@ import middy from '@middy/core';
 import { parseConfig, type Config } from './config';
 import type { QueryEngine } from './hunting/engine';
 
+/**
+ * What runHunts may spend in Athena per invocation: its Lambda timeout (serverless.yml, 600 s)
+ * less a minute for results, scoring and the state hand-off. Checked against the template.
+ */
+export const HUNT_BUDGET_MS = 540_000;
+
 export interface Clients {
   ec2: EC2Client;
   s3: S3Client;
@@ -44,7 +50,7 @@ export function getAwsDeps(): Deps {
       queryEngine: async () => {
         const { createAthenaEngine } = await import('./adapters/athena');
         const { required } = await import('./config');
-        return createAthenaEngine(athena, { workGroup: required(config, 'athenaWorkGroup'), database: required(config, 'athenaDatabase') });
+        return createAthenaEngine(athena, { workGroup: required(config, 'athenaWorkGroup'), database: required(config, 'athenaDatabase'), budgetMs: HUNT_BUDGET_MS });
       },
     };
   }

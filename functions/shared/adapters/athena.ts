@@ -7,18 +7,25 @@ import {
   type ColumnInfo,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
-import { AwsThrottledError, HuntFailedError } from '../errors';
+import { AwsThrottledError, AwsTransientError, HuntFailedError } from '../errors';
 import type { QueryEngine, QueryRun, SqlParam, SqlValue } from '../hunting/engine';
-import { awsErrorCode } from './aws-errors';
+import { awsErrorCode, translateAwsError } from './aws-errors';
 
 export interface AthenaEngineOptions {
   workGroup: string;
   database: string;
   /** First wait between status polls; doubles up to 5 s. */
   pollIntervalMs?: number;
-  /** Bound on the whole wait; past it the query is stopped and the hunt fails. */
+  /** Bound on one query's wait; past it the query is stopped and the hunt fails. */
   maxWaitMs?: number;
+  /**
+   * Bound on everything the engine runs, from its creation (a Lambda invocation's budget): past
+   * it a running query is stopped and no new one starts, so the hunts that did finish still reach
+   * the report instead of the whole invocation timing out with nothing.
+   */
+  budgetMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 const MAX_POLL_INTERVAL_MS = 5000;
@@ -37,11 +44,17 @@ export function toAthenaLiteral(value: SqlParam): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Every SDK error becomes a name the state machine understands: throttling is retryable, the rest is a failed hunt. */
+/**
+ * Every SDK error becomes a name the state machine understands: throttling and transient
+ * failures (5xx, timeouts) are retryable and fail the whole step, so it is retried; the rest is
+ * a failed hunt, reported in its outcome.
+ */
 function translate(error: unknown, action: string): Error {
   const code = awsErrorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (THROTTLING.has(code)) return new AwsThrottledError(`${action}: AWS throttled the call (${code})`, { cause: error });
+  const general = translateAwsError(error, action);
+  if (general instanceof AwsTransientError || general instanceof AwsThrottledError) return general;
   return new HuntFailedError(`${action} failed with ${code}: ${message}`, { cause: error });
 }
 
@@ -59,6 +72,9 @@ export function createAthenaEngine(client: AthenaClient, options: AthenaEngineOp
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const firstInterval = options.pollIntervalMs ?? 500;
   const maxWaitMs = options.maxWaitMs ?? 5 * 60 * 1000;
+  const now = options.now ?? Date.now;
+  const deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : now() + options.budgetMs;
+  const budgetNote = () => `the hunt pack's time budget (${Math.round((options.budgetMs ?? 0) / 1000)} s) ran out`;
 
   async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -78,10 +94,11 @@ export function createAthenaEngine(client: AthenaClient, options: AthenaEngineOp
       if (state === 'FAILED' || state === 'CANCELLED') {
         throw new HuntFailedError(`Athena query ${queryId} ${state}: ${execution?.Status?.StateChangeReason ?? 'no reason given'}`);
       }
-      if (waited + interval > maxWaitMs) {
+      const outOfBudget = now() + interval > deadline;
+      if (waited + interval > maxWaitMs || outOfBudget) {
         // Stop it so a runaway query does not keep scanning (and billing) after we gave up.
         await client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId })).catch(() => undefined);
-        throw new HuntFailedError(`Athena query ${queryId} still ${state ?? 'unknown'} after ${waited} ms; stopped`);
+        throw new HuntFailedError(`Athena query ${queryId} still ${state ?? 'unknown'} after ${waited} ms; stopped${outOfBudget ? `: ${budgetNote()}` : ''}`);
       }
       await sleep(interval);
       waited += interval;
@@ -93,6 +110,7 @@ export function createAthenaEngine(client: AthenaClient, options: AthenaEngineOp
     name: 'athena',
     async run(sql: string, params: readonly SqlParam[]): Promise<QueryRun> {
       const started = Date.now();
+      if (now() >= deadline) throw new HuntFailedError(`not started: ${budgetNote()}`);
       const { QueryExecutionId: queryId } = await call('StartQueryExecution', () =>
         client.send(
           new StartQueryExecutionCommand({

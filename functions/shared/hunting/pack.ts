@@ -331,6 +331,8 @@ export function columnsReadByPack(queriesDir?: string): Record<string, string[]>
 }
 
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
+/** Error names the investigate state machine retries (its Retry blocks name them). */
+const RETRYABLE = new Set(['AwsThrottledError', 'AwsTransientError']);
 /** How long after a record its log file may be rotated and shipped (rotation interval plus upload delay, generously). */
 export const PARTITION_SLACK_MS = 60 * 60 * 1000;
 /** Commas separate list items inside one parameter, so a value holding one cannot be a list item. */
@@ -388,6 +390,9 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       };
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
+      // Throttling and transient failures are the state machine's to retry (with backoff), not a
+      // hunt's result: reported as a failed hunt they would reach the report as if final.
+      if (RETRYABLE.has(err.name)) throw err;
       return { name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` };
     }
   };

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAthenaEngine, toAthenaLiteral } from '../../../functions/shared/adapters/athena';
-import { AwsThrottledError, HuntFailedError } from '../../../functions/shared/errors';
+import { AwsThrottledError, AwsTransientError, HuntFailedError } from '../../../functions/shared/errors';
 
 const athenaMock = mockClient(AthenaClient);
 const client = new AthenaClient({ region: 'us-east-1' });
@@ -95,6 +95,32 @@ describe('Athena query engine', () => {
   it('turns Athena throttling into the retryable AwsThrottledError', async () => {
     athenaMock.on(StartQueryExecutionCommand).rejects(new AthenaServiceException({ name: 'TooManyRequestsException', $fault: 'client', $metadata: {}, message: 'slow down' }));
     await expect(engine().run('SELECT 1', [])).rejects.toThrow(AwsThrottledError);
+  });
+
+  it('turns an Athena server error into the retryable AwsTransientError', async () => {
+    athenaMock.on(StartQueryExecutionCommand).rejects(new AthenaServiceException({ name: 'InternalServerException', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'oops' }));
+    await expect(engine().run('SELECT 1', [])).rejects.toThrow(AwsTransientError);
+  });
+
+  it('keeps the whole pack within its time budget: stops the query running when it ends and starts no other', async () => {
+    // Prepare: every query stays RUNNING; a clock that moves with the engine's sleeps; a 10 s budget.
+    athenaMock.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-1' }).resolves({ QueryExecutionId: 'q-2' });
+    athenaMock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });
+    athenaMock.on(StopQueryExecutionCommand).resolves({});
+    let clock = 0;
+    const budgeted = createAthenaEngine(client, { workGroup: 'mirrorhunt', database: 'mirrorhunt_zeek', pollIntervalMs: 1000, maxWaitMs: 60_000, budgetMs: 10_000, now: () => clock, sleep: async (ms) => void (clock += ms) });
+
+    // Act: three hunts one after another, as the pack runs them.
+    const outcomes = [];
+    for (const sql of ['SELECT 1', 'SELECT 2', 'SELECT 3']) outcomes.push(await budgeted.run(sql, []).then(() => 'ok', (e: Error) => e.message));
+
+    // Assess: the first two stopped at the budget (each where its next poll would pass it), the third never started.
+    expect(outcomes[0]).toMatch(/q-1 still RUNNING .*stopped: the hunt pack's time budget \(10 s\) ran out/);
+    expect(outcomes[1]).toMatch(/q-2 still RUNNING .*stopped: the hunt pack's time budget/);
+    expect(outcomes[2]).toMatch(/not started: the hunt pack's time budget/);
+    expect(clock).toBeLessThanOrEqual(10_000);
+    expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(['q-1', 'q-2']);
+    expect(athenaMock).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 2);
   });
 
   it('turns a rejected request into HuntFailedError naming the AWS code', async () => {

@@ -111,6 +111,17 @@ describe('hunt pack runner', () => {
     expect(outcomes.filter((o) => o.error)).toEqual([expect.objectContaining({ name: 'strobe', error: 'HuntFailedError: query timed out', findings: [] })]);
   });
 
+  it.each(['AwsThrottledError', 'AwsTransientError'])('fails the whole pack on %s, which the state machine retries, instead of reporting the hunt as failed', async (name) => {
+    const engine: QueryEngine = {
+      name: 'athena',
+      run: async (sql) => {
+        if (sql.includes('-- name: strobe')) throw Object.assign(new Error('slow down'), { name });
+        return { rows: [], elapsedMs: 1 };
+      },
+    };
+    await expect(runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] })).rejects.toMatchObject({ name, message: 'slow down' });
+  });
+
   it('runs hunts side by side when the engine says it can, and reports them in the pack order', async () => {
     let inFlight = 0;
     let most = 0;

@@ -1,6 +1,7 @@
 import findingTypes from '../../../functions/shared/domain/data/finding-types.json';
 import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
 import { SpecChecker } from './spec-check';
+import { HUNT_BUDGET_MS } from '../../../functions/shared/runtime';
 
 /** Functions serverless.yml deploys; each has functions/<key>/handler.ts and its own role. */
 const FUNCTIONS = [
@@ -173,6 +174,11 @@ describe('packaged CloudFormation template', () => {
         expect({ rule: id, admitted: admitted.get(queue!) }).toEqual({ rule: id, admitted: expect.arrayContaining([rule.Properties!.Name]) });
       }
     }
+  });
+
+  it("gives runHunts a Lambda timeout that leaves a minute after the Athena time budget", () => {
+    const fn = template.Resources.RunHuntsLambdaFunction?.Properties as { Timeout: number };
+    expect(fn.Timeout * 1000).toBeGreaterThanOrEqual(HUNT_BUDGET_MS + 60_000);
   });
 
   it('publishes the sensor AMI id as an SSM parameter with a placeholder default', () => {
