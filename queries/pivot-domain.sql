@@ -1,7 +1,9 @@
 -- name: pivot-domain
 -- title: Finding pivot: lookups of and traffic to the finding's domains
 -- detects: DNS queries, HTTP hosts and TLS server names equal to a domain GuardDuty named or
---   under the same registered domain (last two labels).
+--   under the same registered domain (last two labels). pivot_domains holds each named domain and
+--   its registered domain (the pack adds it), so both sides are compared reduced the same way.
+--   A two-label approximation: under a shared suffix (co.uk, a cloud provider's domain) it casts wide.
 -- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains, dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains, dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains
 -- output: log, src, name, dst, events, first_ts, last_ts
 -- thresholds: any event; nothing when no pivot domain is given

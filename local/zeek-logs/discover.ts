@@ -42,13 +42,20 @@ export interface Discovery {
 const KNOWN = new Set(Object.keys(ZEEK_TABLES));
 const INSPECT_CONCURRENCY = 4;
 
-/** `zeek/conn/dt=.../x.json.gz` (our S3 layout) or `conn.log`, `conn.09:00:00-10:00:00.log.gz`, `dns.json.gz`. */
+/**
+ * `zeek/conn/dt=.../x.json.gz` (our S3 layout, also when the folder given is `zeek/` itself, or
+ * holds `conn/dt=...` directly) or `conn.log`, `conn.09:00:00-10:00:00.log.gz`, `dns.json.gz`.
+ */
 export function logTypeOf(path: string, root: string): string | undefined {
   const parts = relative(root, path).split(sep);
   const zeekAt = parts.lastIndexOf('zeek');
   if (zeekAt >= 0 && zeekAt + 2 < parts.length) {
     const log = parts[zeekAt + 1] as string;
     if (KNOWN.has(log)) return log;
+  }
+  // A log's folder followed by its date partition: `conn/dt=2026-11-20/...`.
+  for (let i = 0; i + 2 < parts.length; i += 1) {
+    if (KNOWN.has(parts[i] as string) && (parts[i + 1] as string).startsWith('dt=')) return parts[i];
   }
   const m = /^([a-z0-9]+)(?:[._-]|$)/i.exec(basename(path));
   const log = m?.[1]?.toLowerCase();

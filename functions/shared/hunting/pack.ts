@@ -338,6 +338,24 @@ export const PARTITION_SLACK_MS = 60 * 60 * 1000;
 /** Commas separate list items inside one parameter, so a value holding one cannot be a list item. */
 const csv = (values: string[]): string => values.map((v) => v.trim()).filter((v) => v !== '' && !v.includes(',')).join(',');
 
+/**
+ * The finding's domains and their registered domains (last two labels, as the queries reduce the
+ * names they see): the pivot query matches a name equal to one of these or under the same
+ * registered domain, so a pivot of `c2.example.com` also finds `x7f3a.c2.example.com` and its
+ * siblings. Lower case, no trailing dot, no duplicates.
+ */
+export function pivotDomainsWithRegistered(domains: string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of domains) {
+    const d = raw.trim().toLowerCase().replace(/\.$/, '');
+    if (d === '') continue;
+    out.add(d);
+    const labels = d.split('.');
+    if (labels.length > 2) out.add(labels.slice(-2).join('.'));
+  }
+  return [...out];
+}
+
 /** Every named value a query may ask for; each query picks its own in `?` order. */
 export function parameterValues(params: HuntParams): Record<string, SqlParam> {
   const windowSeconds = Math.max(1, (params.to.getTime() - params.from.getTime()) / 1000);
@@ -350,7 +368,7 @@ export function parameterValues(params: HuntParams): Record<string, SqlParam> {
     ts_to: params.to.getTime() / 1000,
     hosts: csv(params.hosts),
     pivot_ips: csv(params.pivotIps),
-    pivot_domains: csv(params.pivotDomains.map((d) => d.toLowerCase().replace(/\.$/, ''))),
+    pivot_domains: csv(pivotDomainsWithRegistered(params.pivotDomains)),
     // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window.
     strobe_min: Math.ceil(windowSeconds),
   };

@@ -50,6 +50,30 @@ describe('DuckDB engine over Zeek logs in the wild', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("pivots on a finding's multi-label domain to its subdomains and siblings, and to nothing else", async () => {
+    // Prepare: lookups under the named domain, a sibling under the same registered domain, an unrelated name.
+    const dir = await scratch();
+    const names = ['x7f3a.c2.evil-corp.example', 'c2.evil-corp.example', 'www.evil-corp.example', 'evil-corp.example.net', 'example.org'];
+    const dns = names.map((query, i) => JSON.stringify({ ts: 1700000000 + i, uid: `C${i}`, 'id.orig_h': '10.0.0.5', 'id.orig_p': 40000 + i, 'id.resp_h': '10.0.0.2', 'id.resp_p': 53, proto: 'udp', query, rcode_name: 'NOERROR' }));
+    await writeFile(join(dir, 'dns.log'), `${dns.join('\n')}\n`);
+    const engine = await open(dir);
+
+    // Act
+    const [pivot] = await runHuntPack(engine, { ...ALL_TIME, pivotIps: [], pivotDomains: ['C2.evil-corp.example.'] }, { only: ['pivot-domain'] });
+
+    // Assess
+    expect(pivot?.error).toBeUndefined();
+    expect(pivot?.findings.map((f) => f.evidence.name).sort()).toEqual(['c2.evil-corp.example', 'www.evil-corp.example', 'x7f3a.c2.evil-corp.example']);
+  });
+
+  it('reads the S3 layout when pointed at the zeek/ folder itself (as after `aws s3 sync s3://bucket/zeek/ dir`)', async () => {
+    const dir = await scratch();
+    const written = await writeSyntheticZeekLogs({ seed: 4, from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), internalHosts: ['10.0.1.10'], beacons: [], backgroundConnectionsPerHour: 50 }, dir);
+    const engine = await open(join(dir, 'zeek'));
+    expect(engine.tables.conn?.rows).toBe(written.rows.conn);
+    expect(engine.ignored).toEqual([]);
+  });
+
   it('treats an empty folder as empty tables: every hunt runs and finds nothing', async () => {
     const dir = await scratch();
     const engine = await open(dir);
