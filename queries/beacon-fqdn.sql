@@ -3,9 +3,9 @@
 -- detects: regular check-ins to one server name, however many IPs serve it; an HTTP CONNECT or
 --   plain request through a proxy names the real host, so proxied beacons are caught too.
 --   Sizes come from conn.log (orig_ip_bytes) joined on uid; scoring is done in TypeScript.
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to
+-- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to, hosts, hosts, dt_from, dt_to, ts_from, ts_to, strobe_min
 -- output: src, fqdn, dsts, connections, first_ts, last_ts, total_bytes, beats
--- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript) and < 86400 connections per (src, fqdn) (RITA); buckets 0.5/0.7/0.9/1.0
+-- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript) and fewer than strobe_min connections per (src, fqdn) (RITA's 86,400 a day, prorated to the window, as strobe.sql); buckets 0.5/0.7/0.9/1.0
 -- excludes: outer VXLAN/GENEVE flows (joined conn rows are filtered like every conn hunt)
 WITH named AS (
   SELECT uid, id_orig_h AS src, lower(server_name) AS fqdn
@@ -38,4 +38,4 @@ WHERE c.dt BETWEEN ? AND ?
   AND NOT (c.proto = 'udp' AND c.id_resp_p IN (4789, 6081))
   AND coalesce(c.service, '') NOT IN ('vxlan', 'geneve')
 GROUP BY n.src, n.fqdn
-HAVING count(*) >= 4 AND count(*) < 86400
+HAVING count(*) >= 4 AND count(*) < ?

@@ -4,9 +4,9 @@
 --   SQL narrows to candidate pairs and ships each pair's connections as one number per connection,
 --   second * 1e6 + min(orig_ip_bytes, 999999) (unordered; decoded and sorted in TypeScript); the
 --   RITA score (Bowley skew, MAD, 24-bin histogram, duration) is computed in TypeScript.
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
+-- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, strobe_min
 -- output: src, dst, ports, connections, first_ts, last_ts, total_bytes, beats
--- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript, cheaper than count(DISTINCT)) and < 86400 connections per pair (RITA); score buckets 0.5/0.7/0.9/1.0
+-- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript, cheaper than count(DISTINCT)) and fewer than strobe_min connections per pair (RITA's 86,400 a day, prorated to the window, as strobe.sql: a pair is a beacon candidate or a strobe, never both, never neither); score buckets 0.5/0.7/0.9/1.0
 -- excludes: outer VXLAN (UDP 4789) and GENEVE (UDP 6081) flows of the mirror itself
 SELECT
   id_orig_h AS src,
@@ -24,4 +24,4 @@ WHERE dt BETWEEN ? AND ?
   AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))
   AND coalesce(service, '') NOT IN ('vxlan', 'geneve')
 GROUP BY id_orig_h, id_resp_h
-HAVING count(*) >= 4 AND count(*) < 86400
+HAVING count(*) >= 4 AND count(*) < ?

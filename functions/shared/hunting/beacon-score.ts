@@ -27,8 +27,16 @@ export interface BeaconScore {
 
 /** RITA only scores pairs with at least this many distinct seconds... */
 export const MIN_UNIQUE_TIMESTAMPS = 4;
-/** ...and fewer connections than this in a day; above it the pair is a strobe, not a beacon. */
+/**
+ * ...and fewer connections than this in a day; above it the pair is a strobe, not a beacon. Applied
+ * prorated to the scored window (one connection a second on average), as the strobe hunt does.
+ */
 export const STROBE_CONNECTIONS_PER_DAY = 86_400;
+
+/** Connections from which a pair over `window` is a strobe: RITA's 86,400 a day, one a second. */
+export function strobeLimit(window: BeaconWindow): number {
+  return Math.max(1, Math.ceil(((window.to - window.from) * STROBE_CONNECTIONS_PER_DAY) / 86_400));
+}
 
 const HISTOGRAM_BINS = 24;
 const BIMODAL_MIN_BINS = 11;
@@ -201,7 +209,7 @@ export function ritaWindow(newestTs: number, bounds?: BeaconWindow): BeaconWindo
 function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow): BeaconScore | undefined {
   let unique = ts.length > 0 ? 1 : 0;
   for (let i = 1; i < ts.length; i += 1) if (ts[i] !== ts[i - 1]) unique += 1;
-  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= STROBE_CONNECTIONS_PER_DAY) return undefined;
+  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= strobeLimit(window)) return undefined;
   const intervals = positiveSteps(ts).sort();
   const sortedSizes = sizes.sort();
   const t = intervalScoreOfSorted(intervals);

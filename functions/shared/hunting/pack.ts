@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
-import { beaconSeverity, ritaWindow, scorePackedBeats, type BeaconWindow } from './beacon-score';
+import { beaconSeverity, ritaWindow, scorePackedBeats, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
 
 export interface HuntParams {
@@ -358,7 +358,6 @@ export function pivotDomainsWithRegistered(domains: string[]): string[] {
 
 /** Every named value a query may ask for; each query picks its own in `?` order. */
 export function parameterValues(params: HuntParams): Record<string, SqlParam> {
-  const windowSeconds = Math.max(1, (params.to.getTime() - params.from.getTime()) / 1000);
   return {
     dt_from: isoDate(params.from),
     // Logs are partitioned by the time their file was rotated, which comes after the records in
@@ -369,8 +368,9 @@ export function parameterValues(params: HuntParams): Record<string, SqlParam> {
     hosts: csv(params.hosts),
     pivot_ips: csv(params.pivotIps),
     pivot_domains: csv(pivotDomainsWithRegistered(params.pivotDomains)),
-    // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window.
-    strobe_min: Math.ceil(windowSeconds),
+    // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window. The
+    // beacon hunts take it as their upper bound, so a pair is one or the other, never both or neither.
+    strobe_min: strobeLimit({ from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
@@ -94,6 +94,47 @@ describe('hunt pack over synthetic traffic', () => {
   it('finds the planted DNS tunnel under its registered domain', async () => {
     const [outcome] = await runHuntPack(engine, { from, to, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['dns-tunnelling'] });
     expect(outcome?.findings.map((f) => [f.evidence.domain, f.severity])).toEqual([['example.org', 'critical']]);
+  });
+});
+
+describe('beacons and strobes split at one connection a second, over any window', () => {
+  /** A conn.log of one pair connecting every `every` seconds from `from` for `seconds`. */
+  async function steadyPair(every: number, from: number, seconds: number): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-strobe-'));
+    const lines: string[] = [];
+    for (let t = from; t < from + seconds; t += every) {
+      lines.push(JSON.stringify({ ts: t, uid: `C${t}`, id_orig_h: '10.0.3.3', id_orig_p: 40000, id_resp_h: '203.0.113.99', id_resp_p: 443, proto: 'tcp', duration: 0.2, orig_bytes: 100, resp_bytes: 200, conn_state: 'SF', orig_ip_bytes: 300 }));
+    }
+    await writeFile(join(dir, 'conn.log'), `${lines.join('\n')}\n`);
+    return dir;
+  }
+  const names = (outcomes: HuntOutcome[], hunt: string) => outcomes.find((o) => o.name === hunt)?.findings.map((f) => `${f.evidence.src}>${f.evidence.dst}`) ?? [];
+  const start = Date.parse('2026-11-20T00:00:00Z') / 1000;
+
+  it('reports a one-a-second flood in a one-hour capture as a strobe only, not also as a beacon', async () => {
+    const dir = await steadyPair(1, start, 3600);
+    const engine = await createDuckDbEngine({ logsDir: dir });
+    try {
+      const outcomes = await runHuntPack(engine, { from: new Date(start * 1000), to: new Date((start + 3600) * 1000), hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['strobe', 'beacon-ip'] });
+      expect(names(outcomes, 'strobe')).toEqual(['10.0.3.3>203.0.113.99']);
+      expect(names(outcomes, 'beacon-ip')).toEqual([]);
+    } finally {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scores a pair connecting every 2 s over 50 hours as a beacon (more than 86,400 connections, but not a strobe)', async () => {
+    const dir = await steadyPair(2, start, 50 * 3600);
+    const engine = await createDuckDbEngine({ logsDir: dir });
+    try {
+      const outcomes = await runHuntPack(engine, { from: new Date(start * 1000), to: new Date((start + 50 * 3600) * 1000), hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['strobe', 'beacon-ip'] });
+      expect(names(outcomes, 'strobe')).toEqual([]);
+      expect(names(outcomes, 'beacon-ip')).toEqual(['10.0.3.3>203.0.113.99']);
+    } finally {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
