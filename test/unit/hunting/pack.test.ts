@@ -202,4 +202,14 @@ describeIfRita("calibration against RITA's answers for its proxy test data (GPL 
     expect(Math.abs((byHost['www.honestimnotevil.com']?.score ?? 0) - 0.979)).toBeLessThanOrEqual(0.05);
     expect(Math.abs((byHost['www.google.com']?.score ?? 0) - 0.586)).toBeLessThanOrEqual(0.05);
   });
+
+  it('judges agents and fingerprints behind the proxy by the host they name, not the proxy address every request goes to', async () => {
+    const engine = await createDuckDbEngine({ logsDir: RITA_PROXY as string });
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['rare-user-agent', 'rare-ja3'] });
+    await engine.close();
+    const agents = outcomes.find((o) => o.name === 'rare-user-agent')?.findings.map((f) => [f.evidence.user_agent, f.evidence.host, f.evidence.requests]);
+    // curl fetched only www.google.com (7 requests); the beacon's odd agent went to two hosts, so it is not "one destination only".
+    expect(agents).toEqual([['curl/7.58.0', 'www.google.com', 7]]);
+    expect(outcomes.find((o) => o.name === 'rare-ja3')?.findings).toEqual([]);
+  });
 });
