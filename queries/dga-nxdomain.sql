@@ -1,7 +1,7 @@
 -- name: dga-nxdomain
 -- title: DGA-like NXDOMAIN bursts
 -- detects: a host asking for many names that do not exist (domain generation algorithms).
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
+-- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts
 -- output: src, nxdomain_names, nxdomain_answers, queries, nxdomain_ratio, example_query
 -- thresholds: >= 25 distinct NXDOMAIN names and >= 30% of the host's queries
 -- excludes: outer VXLAN/GENEVE flows (they never carry DNS; kept for uniformity)
@@ -13,7 +13,7 @@ SELECT
   CAST(count_if(rcode_name = 'NXDOMAIN') AS double) / count(*) AS nxdomain_ratio,
   max(CASE WHEN rcode_name = 'NXDOMAIN' THEN query END) AS example_query
 FROM dns
-WHERE dt BETWEEN ? AND ?
+WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
   AND NOT (coalesce(proto, '') = 'udp' AND id_resp_p IN (4789, 6081))

@@ -2,7 +2,7 @@
 -- title: Exfiltration volume
 -- detects: an internal host sending a lot more data out to one external address than usual.
 --   Internal/external = RFC 1918, CGNAT, loopback, link-local and IPv6 ULA/link-local ranges.
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
+-- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts
 -- output: src, dst, ports, connections, bytes_out, bytes_in, first_ts, last_ts
 -- thresholds: >= 50 MiB sent from the internal host to the external address in the window
 -- excludes: outer VXLAN/GENEVE flows
@@ -16,7 +16,7 @@ SELECT
   min(ts) AS first_ts,
   max(ts) AS last_ts
 FROM conn
-WHERE dt BETWEEN ? AND ?
+WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
   AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))

@@ -1,7 +1,7 @@
 -- name: long-connections
 -- title: Long connections
 -- detects: pairs whose connections add up to hours (interactive shells, tunnels, persistent C2).
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
+-- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts
 -- output: src, dst, ports, connections, total_duration, longest_duration, total_bytes
 -- thresholds: summed duration >= 3600 s; severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
 -- excludes: outer VXLAN/GENEVE flows (each mirrored ENI would otherwise be the longest connection)
@@ -14,7 +14,7 @@ SELECT
   max(duration) AS longest_duration,
   sum(coalesce(orig_bytes, 0) + coalesce(resp_bytes, 0)) AS total_bytes
 FROM conn
-WHERE dt BETWEEN ? AND ?
+WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
   AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))

@@ -4,14 +4,14 @@
 --   under the same registered domain (last two labels). pivot_domains holds each named domain and
 --   its registered domain (the pack adds it), so both sides are compared reduced the same way.
 --   A two-label approximation: under a shared suffix (co.uk, a cloud provider's domain) it casts wide.
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains, dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains, dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains
+-- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains, dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains, dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts, pivot_domains, pivot_domains, pivot_domains
 -- output: log, src, name, dst, events, first_ts, last_ts
 -- thresholds: any event; nothing when no pivot domain is given
 -- excludes: outer VXLAN/GENEVE flows (they never carry these protocols; kept for uniformity)
 WITH named AS (
   SELECT 'dns' AS log, id_orig_h AS src, lower(query) AS name, id_resp_h AS dst, ts
   FROM dns
-  WHERE dt BETWEEN ? AND ?
+  WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
     AND id_resp_p NOT IN (4789, 6081)
@@ -20,7 +20,7 @@ WITH named AS (
   UNION ALL
   SELECT 'http' AS log, id_orig_h AS src, lower(split_part(host, ':', 1)) AS name, id_resp_h AS dst, ts
   FROM http
-  WHERE dt BETWEEN ? AND ?
+  WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
     AND id_resp_p NOT IN (4789, 6081)
@@ -29,7 +29,7 @@ WITH named AS (
   UNION ALL
   SELECT 'ssl' AS log, id_orig_h AS src, lower(server_name) AS name, id_resp_h AS dst, ts
   FROM ssl
-  WHERE dt BETWEEN ? AND ?
+  WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
     AND id_resp_p NOT IN (4789, 6081)

@@ -1,7 +1,7 @@
 -- name: pivot-ip
 -- title: Finding pivot: traffic with the finding's remote IPs
 -- detects: everything the watched hosts exchanged with the IPs GuardDuty named, either direction.
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts, pivot_ips, pivot_ips, pivot_ips
+-- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts, pivot_ips, pivot_ips, pivot_ips
 -- output: src, dst, port, proto, service, connections, bytes_out, bytes_in, total_duration, first_ts, last_ts
 -- thresholds: any connection; nothing when no pivot IP is given
 -- excludes: outer VXLAN/GENEVE flows
@@ -18,7 +18,7 @@ SELECT
   min(ts) AS first_ts,
   max(ts) AS last_ts
 FROM conn
-WHERE dt BETWEEN ? AND ?
+WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
   AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))

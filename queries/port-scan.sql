@@ -1,7 +1,7 @@
 -- name: port-scan
 -- title: Port scans
 -- detects: one source trying many ports on one destination, mostly without a completed handshake.
--- params: dt_from, dt_to, ts_from, ts_to, hosts, hosts
+-- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts
 -- output: src, dst, distinct_ports, connections, failed_connections, first_ts, last_ts
 -- thresholds: >= 50 distinct destination ports per pair
 -- excludes: outer VXLAN/GENEVE flows
@@ -14,7 +14,7 @@ SELECT
   min(ts) AS first_ts,
   max(ts) AS last_ts
 FROM conn
-WHERE dt BETWEEN ? AND ?
+WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
   AND ts >= ? AND ts < ?
   AND (? = '' OR contains(split(?, ','), id_orig_h))
   AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))

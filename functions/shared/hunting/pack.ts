@@ -333,8 +333,12 @@ export function columnsReadByPack(queriesDir?: string): Record<string, string[]>
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
 /** Error names the investigate state machine retries (its Retry blocks name them). */
 const RETRYABLE = new Set(['AwsThrottledError', 'AwsTransientError']);
-/** How long after a record its log file may be rotated and shipped (rotation interval plus upload delay, generously). */
-export const PARTITION_SLACK_MS = 60 * 60 * 1000;
+/**
+ * How long after a record its log file may be closed and shipped: the longest rotation interval a
+ * sensor may use (an hour) plus the flush and upload after it, generously. Logs are partitioned by
+ * the hour their file was closed, so the window's partitions run from its first hour to this late.
+ */
+export const PARTITION_SLACK_MS = 2 * 60 * 60 * 1000;
 /** Commas separate list items inside one parameter, so a value holding one cannot be a list item. */
 const csv = (values: string[]): string => values.map((v) => v.trim()).filter((v) => v !== '' && !v.includes(',')).join(',');
 
@@ -358,11 +362,14 @@ export function pivotDomainsWithRegistered(domains: string[]): string[] {
 
 /** Every named value a query may ask for; each query picks its own in `?` order. */
 export function parameterValues(params: HuntParams): Record<string, SqlParam> {
+  const lastPartition = new Date(params.to.getTime() + PARTITION_SLACK_MS);
   return {
     dt_from: isoDate(params.from),
-    // Logs are partitioned by the time their file was rotated, which comes after the records in
+    hour_from: params.from.getUTCHours(),
+    // Logs are partitioned by the hour their file was closed, which comes after the records in
     // it: a record from 23:59 can sit in the next day's partition. The ts bounds stay exact.
-    dt_to: isoDate(new Date(params.to.getTime() + PARTITION_SLACK_MS)),
+    dt_to: isoDate(lastPartition),
+    hour_to: lastPartition.getUTCHours(),
     ts_from: params.from.getTime() / 1000,
     ts_to: params.to.getTime() / 1000,
     hosts: csv(params.hosts),

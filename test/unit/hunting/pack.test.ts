@@ -184,7 +184,7 @@ describe('hunt pack runner', () => {
 
   it('sends host and pivot lists as comma-joined parameters, dropping values that hold a comma', () => {
     const values = parameterValues({ from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), hosts: ['10.0.0.1', '10.0.0.2'], pivotIps: ['1.2.3.4', 'a,b'], pivotDomains: ['Evil.Example.'] });
-    expect(values).toEqual({ dt_from: '2026-11-20', dt_to: '2026-11-20', ts_from: Date.parse('2026-11-20T10:00:00Z') / 1000, ts_to: Date.parse('2026-11-20T11:00:00Z') / 1000, hosts: '10.0.0.1,10.0.0.2', pivot_ips: '1.2.3.4', pivot_domains: 'evil.example', strobe_min: 3600 });
+    expect(values).toEqual({ dt_from: '2026-11-20', hour_from: 10, dt_to: '2026-11-20', hour_to: 13, ts_from: Date.parse('2026-11-20T10:00:00Z') / 1000, ts_to: Date.parse('2026-11-20T11:00:00Z') / 1000, hosts: '10.0.0.1,10.0.0.2', pivot_ips: '1.2.3.4', pivot_domains: 'evil.example', strobe_min: 3600 });
   });
 });
 

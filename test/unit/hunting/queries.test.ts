@@ -34,9 +34,9 @@ describe('queries/', () => {
     expect(q.params).toHaveLength(placeholders.length);
   });
 
-  it.each(files)('%s restricts the time window and the partition (dt) so Athena scans only the window', (file) => {
+  it.each(files)('%s restricts the time window and the partitions (dt and hour) so Athena scans only the window', (file) => {
     const q = parseQueryFile(readFileSync(join(dir, file), 'utf8'));
-    expect(q.params.slice(0, 4)).toEqual(['dt_from', 'dt_to', 'ts_from', 'ts_to']);
-    expect(q.sql).toMatch(/dt BETWEEN \? AND \?/);
+    expect(q.params.slice(0, 8)).toEqual(['dt_from', 'dt_from', 'hour_from', 'dt_to', 'dt_to', 'hour_to', 'ts_from', 'ts_to']);
+    expect(q.sql).toMatch(/\((?:c\.)?dt > \? OR \((?:c\.)?dt = \? AND (?:c\.)?"hour" >= \?\)\) AND \((?:c\.)?dt < \? OR \((?:c\.)?dt = \? AND (?:c\.)?"hour" <= \?\)\)/);
   });
 });
