@@ -44,6 +44,19 @@ export function toAthenaLiteral(value: SqlParam): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** Athena takes each ExecutionParameters value up to this many characters. */
+export const MAX_PARAMETER_LENGTH = 1024;
+
+function athenaParameters(params: readonly SqlParam[]): string[] {
+  return params.map((p, i) => {
+    const literal = toAthenaLiteral(p);
+    if (literal.length > MAX_PARAMETER_LENGTH) {
+      throw new HuntFailedError(`parameter ${i + 1} is ${literal.length} characters as a literal; Athena takes at most ${MAX_PARAMETER_LENGTH} (too many hosts or pivot values in one list)`);
+    }
+    return literal;
+  });
+}
+
 /**
  * Every SDK error becomes a name the state machine understands: throttling and transient
  * failures (5xx, timeouts) are retryable and fail the whole step, so it is retried; the rest is
@@ -117,7 +130,7 @@ export function createAthenaEngine(client: AthenaClient, options: AthenaEngineOp
             QueryString: sql,
             WorkGroup: options.workGroup,
             QueryExecutionContext: { Database: options.database },
-            ...(params.length > 0 ? { ExecutionParameters: params.map(toAthenaLiteral) } : {}),
+            ...(params.length > 0 ? { ExecutionParameters: athenaParameters(params) } : {}),
           }),
         ),
       );

@@ -136,6 +136,12 @@ describe('Athena query engine', () => {
     expect(athenaMock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.ExecutionParameters).toBeUndefined();
   });
 
+  it('refuses a list parameter longer than Athena takes, naming it, and starts no query', async () => {
+    const hosts = Array.from({ length: 80 }, (_, i) => `10.0.${i}.${i}`).join(',');
+    await expect(engine().run('SELECT 1 WHERE a = ? AND b = ?', ['x', hosts])).rejects.toThrow(/parameter 2 is \d+ characters .* at most 1024/);
+    expect(athenaMock).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 0);
+  });
+
   it('refuses a number that has no SQL literal', () => {
     expect(() => toAthenaLiteral(Number.NaN)).toThrow(HuntFailedError);
   });
