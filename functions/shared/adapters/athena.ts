@@ -124,13 +124,14 @@ export function createAthenaEngine(client: AthenaClient, options: AthenaEngineOp
     async run(sql: string, params: readonly SqlParam[]): Promise<QueryRun> {
       const started = Date.now();
       if (now() >= deadline) throw new HuntFailedError(`not started: ${budgetNote()}`);
+      const executionParameters = params.length > 0 ? athenaParameters(params) : undefined;
       const { QueryExecutionId: queryId } = await call('StartQueryExecution', () =>
         client.send(
           new StartQueryExecutionCommand({
             QueryString: sql,
             WorkGroup: options.workGroup,
             QueryExecutionContext: { Database: options.database },
-            ...(params.length > 0 ? { ExecutionParameters: athenaParameters(params) } : {}),
+            ...(executionParameters ? { ExecutionParameters: executionParameters } : {}),
           }),
         ),
       );
