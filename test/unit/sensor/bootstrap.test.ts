@@ -113,6 +113,19 @@ describe('the Zeek policy the bootstrap writes', () => {
     expect(stdout).toMatch(/Log::write\(MirrorhuntOpenConn::LOG, c\$conn\);\n\treturn 90 secs;/);
   });
 
+  it("calls into Zeek's Conn module only through functions the policy itself exports from it (set_conn is private there)", () => {
+    // Act
+    const { stdout } = zeekConfig('60');
+    const called = [...stdout.matchAll(/\bConn::([a-z_]+)\(/g)].map((m) => m[1] as string);
+    const exportBlock = /^module Conn;\n\nexport \{\n([\s\S]*?)\n\}/m.exec(stdout)?.[1] ?? '';
+    const exported = [...exportBlock.matchAll(/global ([a-z_]+): function/g)].map((m) => m[1]);
+
+    // Assess: the snapshot fills c$conn through the wrapper, and the wrapper is defined in module Conn.
+    expect(called).toEqual(['mirrorhunt_fill_conn']);
+    expect(exported).toEqual(['mirrorhunt_fill_conn']);
+    expect(stdout).toMatch(/^function mirrorhunt_fill_conn\(c: connection\)\n\t\{\n\tset_conn\(c, T\);\n\t\}$/m);
+  });
+
   it.each(['9', '3601', '60; system("id")', '', '0x3c'])('refuses rotation interval %j', (rotate) => {
     // Act
     const result = zeekConfig(rotate);

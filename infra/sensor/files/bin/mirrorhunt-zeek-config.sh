@@ -55,6 +55,20 @@ redef Log::rotation_format_func = mirrorhunt_rotation_path;
 # Mirrored packets of offloaded traffic often carry checksums the source NIC never filled in.
 redef ignore_checksums = T;
 
+# Conn::set_conn fills c\$conn from a connection's state so far, but it is private to the Conn
+# module (not in its export block), so Zeek refuses a call to it from any other module. This
+# exported wrapper, defined inside the module, is what the snapshot below calls.
+module Conn;
+
+export {
+	global mirrorhunt_fill_conn: function(c: connection);
+}
+
+function mirrorhunt_fill_conn(c: connection)
+	{
+	set_conn(c, T);
+	}
+
 # Long-lived connections reach conn.log only when they end, so a beacon that holds one session
 # open through the whole capture would show up only at the final flush. Every connection still
 # open one rotation interval after it began is snapshotted into open_conn.log, in conn.log's own
@@ -67,7 +81,7 @@ export {
 
 function snapshot(c: connection, cnt: count): interval
 	{
-	Conn::set_conn_log_data_hack(c);
+	Conn::mirrorhunt_fill_conn(c);
 	Log::write(MirrorhuntOpenConn::LOG, c\$conn);
 	return ${rotate_seconds} secs;
 	}
