@@ -1,3 +1,4 @@
+import { fitHuntsToState } from '../shared/domain/hunts-state';
 import { runHuntPack } from '../shared/hunting/pack';
 import { asState, requireSlice, type HuntsResult } from '../shared/domain/state';
 import { lambdaHandler, type Deps } from '../shared/runtime';
@@ -29,14 +30,8 @@ export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsRes
     await engine.close?.();
   }
   const bytes = outcomes.map((o) => o.bytesScanned).filter((b): b is number => typeof b === 'number');
-  deps.logger.info('hunts finished', { incidentId: state.incidentId, hunts: outcomes.length, findings: outcomes.reduce((n, o) => n + o.findings.length, 0) });
-  return {
-    engine: engine.name,
-    window: { from: mirror.startedAt, to: stop.stoppedAt },
-    startedAt,
-    finishedAt: deps.now().toISOString(),
-    bytesScanned: bytes.length > 0 ? bytes.reduce((a, b) => a + b, 0) : undefined,
-    outcomes: outcomes.map((o) => ({
+  const fitted = fitHuntsToState(
+    outcomes.map((o) => ({
       name: o.name,
       title: o.title,
       findingCount: o.findings.length,
@@ -45,6 +40,16 @@ export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsRes
       bytesScanned: o.bytesScanned,
       error: o.error,
     })),
+  );
+  deps.logger.info('hunts finished', { incidentId: state.incidentId, hunts: outcomes.length, findings: outcomes.reduce((n, o) => n + o.findings.length, 0), truncated: fitted.truncated });
+  return {
+    engine: engine.name,
+    window: { from: mirror.startedAt, to: stop.stoppedAt },
+    startedAt,
+    finishedAt: deps.now().toISOString(),
+    bytesScanned: bytes.length > 0 ? bytes.reduce((a, b) => a + b, 0) : undefined,
+    outcomes: fitted.outcomes,
+    ...(fitted.truncated ? { truncated: true } : {}),
   };
 };
 

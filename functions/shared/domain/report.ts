@@ -25,6 +25,8 @@ export interface InvestigationReport {
   hunts: Array<{ name: string; title: string; findingCount: number; top: Array<{ severity: string; score?: number; summary: string }>; error?: string }>;
   huntEngine?: string;
   bytesScanned?: number;
+  /** Evidence or lower-ranked findings were shortened to fit the execution state. */
+  huntsTruncated?: boolean;
   relatedFindings: string[];
   resources: {
     created: Array<{ type: string; id: string }>;
@@ -118,6 +120,7 @@ export function buildReport(state: InvestigationState, relatedFindings: string[]
     hunts,
     huntEngine: state.hunts?.engine,
     bytesScanned: state.hunts?.bytesScanned,
+    ...(state.hunts?.truncated ? { huntsTruncated: true } : {}),
     relatedFindings,
     resources: {
       created,
@@ -203,6 +206,9 @@ export function renderMarkdown(report: InvestigationReport): string {
   }
   if (report.hunts.length > 0) {
     out.push(`## Hunts (${report.huntEngine ?? 'engine unknown'}${report.bytesScanned !== undefined ? `, ${report.bytesScanned} bytes scanned` : ''})`, '');
+    if (report.huntsTruncated) {
+      out.push('Some evidence was shortened (or lower-ranked findings left out) to fit the execution state; the counts are complete. Run the hunt in Athena or with `mirrorhunt hunt` for every row.', '');
+    }
     out.push('| hunt | findings | top finding |', '|---|---:|---|');
     for (const h of report.hunts) {
       const top = h.error ? `FAILED: ${h.error}` : (h.top[0] ? `${h.top[0].severity}: ${h.top[0].summary}` : '-');

@@ -85,6 +85,8 @@ export interface HuntsResult {
   finishedAt: string;
   bytesScanned?: number;
   outcomes: HuntSummary[];
+  /** Some evidence or findings were shortened to fit the execution state (`fitHuntsToState`). */
+  truncated?: boolean;
 }
 
 export interface HuntSummary {

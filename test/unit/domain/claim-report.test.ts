@@ -82,6 +82,13 @@ describe('buildReport', () => {
     expect(reportSummary(report, 's3://b/reports/gd-6ec7/report.md')).toContain('Torn down: 5 resource(s); nothing left running.');
   });
 
+  it('says so when hunt evidence was shortened to fit the execution state, and not otherwise', () => {
+    const state = completedState();
+    expect(renderMarkdown(buildReport(state, [], new Date('2026-11-24T09:04:00Z')))).not.toContain('shortened');
+    const truncated = { ...state, hunts: { ...(state.hunts as NonNullable<InvestigationState['hunts']>), truncated: true } };
+    expect(renderMarkdown(buildReport(truncated, [], new Date('2026-11-24T09:04:00Z')))).toContain('Some evidence was shortened (or lower-ranked findings left out) to fit the execution state; the counts are complete.');
+  });
+
   it('names the failing step error from the Lambda error payload and flags what was left behind', () => {
     const state = completedState();
     state.error = { Error: 'MirrorSessionError', Cause: JSON.stringify({ errorType: 'MirrorSessionError', errorMessage: 'no mirror session could be created' }) };

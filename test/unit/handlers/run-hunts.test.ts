@@ -120,3 +120,39 @@ describe('runHunts and the engine it opens', () => {
     expect(closed).toBe(1);
   });
 });
+
+describe('runHunts and the Step Functions state limit', () => {
+  const state = {
+    incidentId: 'gd-16afba5c5c43e07c9e3e5e2e544e95df',
+    request: parseInvestigationRequest({ instanceId: 'i-0123456789abcdef0', reason: 'test' }),
+    target: { hosts: ['10.0.0.12'] },
+    mirror: { startedAt: '2026-11-24T08:00:00.000Z' },
+    mirrorStop: { stoppedAt: '2026-11-24T09:00:00.000Z' },
+  };
+
+  it('keeps its result far under 256 KiB when a full port scan makes a 380 KB strobe row, and still reports it', async () => {
+    // Prepare: every hunt answers; the strobe hunt with one pair that tried all 65,535 ports, and
+    // the rare-user-agent hunt with ten 20 KB agents (as an attacker's tool can send).
+    const ports = Array.from({ length: 65_535 }, (_, i) => i + 1).join(',');
+    const engine = {
+      name: 'athena' as const,
+      run: async (sql: string) => {
+        if (sql.startsWith('-- name: strobe\n')) return { rows: [{ src: '10.0.0.12', dst: '10.0.0.99', ports, connections: 70_000, first_ts: 1795939200, last_ts: 1795942800, total_bytes: 4_200_000 }], elapsedMs: 1 };
+        if (sql.startsWith('-- name: rare-user-agent\n')) return { rows: Array.from({ length: 10 }, (_, i) => ({ src: '10.0.0.12', user_agent: `${'A'.repeat(20_000)}${i}`, dst: '203.0.113.9', host: 'x.example', requests: 3, first_ts: 1795939200, last_ts: 1795942800 })), elapsedMs: 1 };
+        return { rows: [], elapsedMs: 1 };
+      },
+    };
+    const base = deps();
+
+    // Act
+    const result = await runHunts({ ...base, queryEngine: async () => engine })(state);
+
+    // Assess
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(100 * 1024);
+    expect(result.truncated).toBe(true);
+    const strobe = result.outcomes.find((o) => o.name === 'strobe');
+    expect(strobe?.findingCount).toBe(1);
+    expect(String(strobe?.findings[0]?.evidence.ports)).toMatch(/^1,2,3,.*… \(\+\d+ chars\)$/);
+    expect(result.outcomes.find((o) => o.name === 'rare-user-agent')?.findingCount).toBe(10);
+  });
+});
