@@ -6,7 +6,7 @@ import { seededRandom } from '../seeded-random';
 
 /**
  * SYNTHETIC Zeek logs: seeded, made-up traffic in the shape our sensors ship (JSON lines,
- * underscore keys, epoch `ts`, gzip, `zeek/<log>/dt=YYYY-MM-DD/hour=HH/<sensor>-<ts>.json.gz`).
+ * underscore keys, epoch `ts`, gzip, `zeek/<log>/dt=YYYY-MM-DD/hour=HH/<sensor>-<ts>.json.gz`; the real shipper also puts the open time in the name).
  * It stands in for a real capture in the local demo, the tests and the benchmark. It is not a
  * traffic model: background connections are uniform in time (so they never look periodic), and
  * the planted beacons, DNS tunnel and the mirror's own VXLAN flows are there to be found or, for

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,13 +65,19 @@ function rotate(log: string, content: Buffer, openedAt: string, closedAt: string
 const localFiles = () => ['rotated', 'outbox'].flatMap((d) => (existsSync(join(spool, d)) ? readdirSync(join(spool, d)) : []));
 
 describe('layout', () => {
-  it('partitions by the UTC rotation (close) time and names the object after sensor and rotation time', () => {
+  it('partitions by the UTC rotation (close) time and names the object after sensor, open and close time', () => {
     // Prepare
     const rotated = parseRotatedName('dns__1521935990__1521936005.log');
     // Act
     const key = logObjectKey('zeek/', SENSOR, rotated!);
     // Assess: closed 2018-03-25T00:00:05Z although opened the day before.
-    expect(key).toBe(`zeek/dns/dt=2018-03-25/hour=00/${SENSOR}-20180325T000005Z.json.gz`);
+    expect(key).toBe(`zeek/dns/dt=2018-03-25/hour=00/${SENSOR}-20180324T235950Z-20180325T000005Z.json.gz`);
+  });
+
+  it('gives two files of one log that close in the same second different keys (a scheduled rotation, then the shutdown one)', () => {
+    const scheduled = parseRotatedName('conn__1795510740__1795510800.log');
+    const shutdown = parseRotatedName('conn__1795510800__1795510800.log');
+    expect(logObjectKey('zeek/', SENSOR, scheduled!)).not.toBe(logObjectKey('zeek/', SENSOR, shutdown!));
   });
 
   it.each(['conn.log', 'dns__1__2.log.gz.tmp', 'Weird__1__2.log', '../x__1__2.log', 'dns__1__2.json'])('ignores %s, which is not a rotated Zeek log', (name) => {
@@ -91,8 +97,8 @@ describe('Shipper against a local S3', () => {
     const result = await shipper.pass();
     // Assess
     const s3 = localS3Client(server.port);
-    const dpdKey = `zeek/dpd/dt=2018-03-24/hour=17/${SENSOR}-20180324T173602Z.json.gz`;
-    const softwareKey = `zeek/software/dt=2018-03-25/hour=00/${SENSOR}-20180325T000031Z.json.gz`;
+    const dpdKey = `zeek/dpd/dt=2018-03-24/hour=17/${SENSOR}-20180324T171500Z-20180324T173602Z.json.gz`;
+    const softwareKey = `zeek/software/dt=2018-03-25/hour=00/${SENSOR}-20180324T235930Z-20180325T000031Z.json.gz`;
     expect(await listKeys(s3, BUCKET)).toEqual([dpdKey, softwareKey]);
     expect(gunzipSync(await getBytes(s3, BUCKET, dpdKey)).equals(zeekLog('dpd'))).toBe(true);
     expect(gunzipSync(await getBytes(s3, BUCKET, softwareKey)).equals(zeekLog('software'))).toBe(true);
@@ -111,7 +117,7 @@ describe('Shipper against a local S3', () => {
     // Act
     await shipper.pass();
     // Assess
-    const body = await getBytes(localS3Client(server.port), BUCKET, `zeek/known_certs/dt=2018-03-24/hour=17/${SENSOR}-20180324T173400Z.json.gz`);
+    const body = await getBytes(localS3Client(server.port), BUCKET, `zeek/known_certs/dt=2018-03-24/hour=17/${SENSOR}-20180324T171500Z-20180324T173400Z.json.gz`);
     expect(body.equals(gz)).toBe(true);
   });
 
@@ -131,9 +137,27 @@ describe('Shipper against a local S3', () => {
     // Assess
     expect(whileDown).toEqual({ staged: 1, uploaded: 0, failed: 1, pending: 1 });
     expect(whenBack).toEqual({ staged: 0, uploaded: 1, failed: 0, pending: 0 });
-    const body = await getBytes(localS3Client(port), BUCKET, `zeek/capture_loss/dt=2018-03-24/hour=17/${SENSOR}-20180324T173630Z.json.gz`);
+    const body = await getBytes(localS3Client(port), BUCKET, `zeek/capture_loss/dt=2018-03-24/hour=17/${SENSOR}-20180324T171500Z-20180324T173630Z.json.gz`);
     expect(gunzipSync(body).equals(zeekLog('capture_loss'))).toBe(true);
     expect(localFiles()).toEqual([]);
+  });
+
+  it('still ships the other logs when one rotated file cannot be staged, and keeps that one for the next pass', async () => {
+    // Prepare: a rotated entry that cannot be read (a dangling link), beside a good one.
+    server = await startLocalS3(s3dir, BUCKET);
+    const broken = rotatedName('conn', new Date('2018-03-24T17:15:00Z'), new Date('2018-03-24T17:16:00Z'));
+    symlinkSync(join(work, 'nowhere'), join(spool, 'rotated', broken));
+    rotate('dpd', zeekLog('dpd'), '2018-03-24T17:15:00Z', '2018-03-24T17:36:02Z');
+    const shipper = shipperOn(server.port);
+    await shipper.prepare();
+
+    // Act
+    const result = await shipper.pass();
+
+    // Assess
+    expect(await listKeys(localS3Client(server.port), BUCKET)).toEqual([`zeek/dpd/dt=2018-03-24/hour=17/${SENSOR}-20180324T171500Z-20180324T173602Z.json.gz`]);
+    expect(result).toEqual({ staged: 1, uploaded: 1, failed: 1, pending: 1 });
+    expect(localFiles()).toEqual([broken]);
   });
 
   it('announces readiness once, with instance, incident, vni and the time capture started', async () => {
@@ -244,7 +268,7 @@ describe('the shipper daemon (bundled, as on the sensor)', () => {
     for (let minute = 0; minute < 12; minute += 1) {
       const closed = new Date(Date.UTC(2018, 2, 24, 17, 20 + minute, 0));
       rotate('dpd', content, new Date(closed.getTime() - 60_000).toISOString(), closed.toISOString());
-      expected.push(logObjectKey('zeek/', SENSOR, { log: 'dpd', closedAt: closed }));
+      expected.push(logObjectKey('zeek/', SENSOR, { log: 'dpd', openedAt: new Date(closed.getTime() - 60_000), closedAt: closed }));
     }
     const first = startDaemon(relay.port);
     await until(async () => (await listKeys(s3, BUCKET)).length >= 1);
@@ -288,6 +312,30 @@ describe('the shipper daemon (bundled, as on the sensor)', () => {
     expect([before, after]).toEqual([503, 200]);
   });
 
+  it('gives up on an S3 endpoint that accepts connections and never answers, so the shutdown flush still ends', async () => {
+    // Prepare: a TCP server that takes every connection and says nothing.
+    const sockets: Array<import('node:net').Socket> = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+    rotate('dpd', zeekLog('dpd'), '2018-03-24T17:15:00Z', '2018-03-24T17:36:02Z');
+    const daemon = startDaemon(port, { MIRRORHUNT_S3_REQUEST_TIMEOUT_MS: '300', MIRRORHUNT_FLUSH_TIMEOUT_MS: '1500', MIRRORHUNT_POLL_MS: '100' });
+    try {
+      // Act
+      await until(() => daemon.output().includes('upload failed'));
+      const stopped = Date.now();
+      daemon.child.kill('SIGTERM');
+      const code = await daemon.exited;
+
+      // Assess: the flush ended on its own deadline (a hung request would have kept it forever), and the file is kept.
+      expect(Date.now() - stopped).toBeLessThan(8000);
+      expect(code).toBe(1);
+      expect(localFiles()).toHaveLength(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
   it('on SIGTERM ships the logs Zeek rotated at shutdown, then writes stopped.json', async () => {
     // Prepare: a long poll interval, so only the shutdown flush can ship what arrives late.
     server = await startLocalS3(s3dir, BUCKET);
@@ -307,8 +355,8 @@ describe('the shipper daemon (bundled, as on the sensor)', () => {
     expect(await listKeys(s3, BUCKET)).toEqual([
       `sensor-status/${SENSOR}/ready.json`,
       `sensor-status/${SENSOR}/stopped.json`,
-      `zeek/notice/dt=2026-11-24/hour=09/${SENSOR}-20261124T090047Z.json.gz`,
-      `zeek/weird/dt=2026-11-24/hour=09/${SENSOR}-20261124T090047Z.json.gz`,
+      `zeek/notice/dt=2026-11-24/hour=09/${SENSOR}-20261124T090000Z-20261124T090047Z.json.gz`,
+      `zeek/weird/dt=2026-11-24/hour=09/${SENSOR}-20261124T090000Z-20261124T090047Z.json.gz`,
     ]);
     const stopped = JSON.parse((await getBytes(s3, BUCKET, `sensor-status/${SENSOR}/stopped.json`)).toString('utf8'));
     expect(stopped).toMatchObject({ instanceId: SENSOR, incidentId: 'inc-42', vni: 4242, unshipped: 0 });

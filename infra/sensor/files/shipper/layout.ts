@@ -44,15 +44,17 @@ export function compactUtc(date: Date): string {
 }
 
 /**
- * `<prefix><log>/dt=YYYY-MM-DD/hour=HH/<sensor>-<rotation ts>.json.gz`, partitioned by the
- * rotation (close) time in UTC. A record is never later than its file's close time, so its
- * partition is its own hour or the next; hunts over a window read up to the hour of
- * `window end + rotation interval`.
+ * `<prefix><log>/dt=YYYY-MM-DD/hour=HH/<sensor>-<open ts>-<close ts>.json.gz`, partitioned by
+ * the rotation (close) time in UTC. A record is written no later than its file's close time, so
+ * its partition is at or after its hour; hunts read up to the hour of `window end + slack`. The
+ * open time is in the name because two files of one log can close in the same second (Zeek's
+ * shutdown rotation right after a scheduled one): with the close time alone one would overwrite
+ * the other.
  */
-export function logObjectKey(prefix: string, sensorId: string, rotated: Pick<RotatedLog, 'log' | 'closedAt'>): string {
+export function logObjectKey(prefix: string, sensorId: string, rotated: Pick<RotatedLog, 'log' | 'openedAt' | 'closedAt'>): string {
   const t = rotated.closedAt;
   const dt = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
-  return `${prefix}${rotated.log}/dt=${dt}/hour=${pad(t.getUTCHours())}/${sensorId}-${compactUtc(t)}.json.gz`;
+  return `${prefix}${rotated.log}/dt=${dt}/hour=${pad(t.getUTCHours())}/${sensorId}-${compactUtc(rotated.openedAt)}-${compactUtc(t)}.json.gz`;
 }
 
 export const readyKey = (statusPrefix: string, sensorId: string) => `${statusPrefix}${sensorId}/ready.json`;

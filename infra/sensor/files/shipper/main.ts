@@ -31,6 +31,13 @@ export function shipperFromEnv(env: NodeJS.ProcessEnv): { shipper: Shipper; heal
     region: setting(env, 'AWS_REGION', env.AWS_DEFAULT_REGION),
     ...(endpoint ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {}),
     maxAttempts: 3,
+    // The SDK waits forever on a connection that stalls; one would hang every later pass and the
+    // shutdown flush (systemd then kills the shipper before stopped.json). These make it an error.
+    requestHandler: {
+      connectionTimeout: integer(env, 'MIRRORHUNT_S3_CONNECT_TIMEOUT_MS', '5000'),
+      requestTimeout: integer(env, 'MIRRORHUNT_S3_REQUEST_TIMEOUT_MS', '60000'),
+      throwOnRequestTimeout: true,
+    },
   });
   const stateDir = join(spool, 'state');
   const shipper = new Shipper({

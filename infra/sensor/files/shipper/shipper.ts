@@ -111,24 +111,35 @@ export class Shipper {
     }
   }
 
-  /** Compresses every rotated log into the outbox and removes the source once the copy is durable. */
-  async stage(): Promise<number> {
+  /**
+   * Compresses every rotated log into the outbox and removes the source once the copy is durable.
+   * File by file: one that cannot be staged (unreadable, or the disk is full) is reported, its
+   * partial copy removed and its source kept for the next pass, and the others still go.
+   */
+  async stage(): Promise<{ staged: number; failed: number }> {
     let staged = 0;
+    let failed = 0;
     for (const name of (await readdir(this.o.rotatedDir)).sort()) {
       const rotated = parseRotatedName(name);
       if (!rotated) continue;
       const source = join(this.o.rotatedDir, name);
       const target = join(this.o.outboxDir, rotated.gzipped ? name : `${name}.gz`);
       const temp = target + TMP;
-      if (rotated.gzipped) await pipeline(createReadStream(source), createWriteStream(temp));
-      else await pipeline(createReadStream(source), createGzip(), createWriteStream(temp));
-      await fsyncPath(temp);
-      await rename(temp, target);
-      await fsyncPath(this.o.outboxDir);
-      await unlink(source);
-      staged += 1;
+      try {
+        if (rotated.gzipped) await pipeline(createReadStream(source), createWriteStream(temp));
+        else await pipeline(createReadStream(source), createGzip(), createWriteStream(temp));
+        await fsyncPath(temp);
+        await rename(temp, target);
+        await fsyncPath(this.o.outboxDir);
+        await unlink(source);
+        staged += 1;
+      } catch (error) {
+        failed += 1;
+        await unlink(temp).catch(() => undefined);
+        this.note('stage failed', { file: name, error: (error as Error).name, message: (error as Error).message });
+      }
     }
-    return staged;
+    return { staged, failed };
   }
 
   private async putObject(key: string, body: Buffer | string, contentType: string): Promise<void> {
@@ -189,8 +200,12 @@ export class Shipper {
     } catch (error) {
       this.note('ready announcement failed', { error: (error as Error).name, message: (error as Error).message });
     }
-    const staged = await this.stage();
-    const { uploaded, failed } = await this.upload();
+    // Upload first: it frees the disk that staging may need (a full disk must not block shipping).
+    const before = await this.upload();
+    const { staged, failed: stageFailed } = await this.stage();
+    const after = await this.upload();
+    const uploaded = before.uploaded + after.uploaded;
+    const failed = before.failed + after.failed + stageFailed;
     this.failures = failed > 0 ? this.failures + 1 : 0;
     return { staged, uploaded, failed, pending: await this.pending() };
   }
