@@ -63,6 +63,13 @@ describe('investigate.asl.json', () => {
     expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
   });
 
+  it('retries the clean-up steps when their Lambda times out or dies (each pass is idempotent; a timeout is not a failed teardown)', () => {
+    for (const name of ['Stop Mirroring', 'Tear Down']) {
+      const retried = (definition.States[name]?.Retry as Array<{ ErrorEquals: string[] }>).flatMap((r) => r.ErrorEquals);
+      expect({ name, retried }).toEqual({ name, retried: expect.arrayContaining(['Sandbox.Timedout', 'Lambda.Unknown']) });
+    }
+  });
+
   it('retries throttling on every Lambda task', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
