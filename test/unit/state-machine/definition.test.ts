@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
+import { parseConfig } from '../../../functions/shared/config';
+import { MAX_CAPTURE_MINUTES } from '../../../functions/shared/domain/request';
 
 type State = { Type: string; Next?: string; Default?: string; Choices?: Array<{ Next: string }>; Catch?: Array<{ Next: string; ErrorEquals: string[] }>; Retry?: unknown[]; Resource?: unknown; Seconds?: number };
 const definition = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'state-machines', 'investigate.asl.json'), 'utf8')) as {
@@ -31,8 +33,11 @@ describe('investigate.asl.json', () => {
     expect(isValid).toBe(true);
   });
 
-  it('has an overall timeout', () => {
-    expect(definition.TimeoutSeconds).toBeGreaterThan(24 * 3600);
+  it('has an overall timeout that outlasts the longest capture plus its set-up, teardown and hunt retries, and ends before the sweeper would call it stale', () => {
+    // The longest capture, plus 3 h for sensor start, flush, teardown passes and Run Hunts retries.
+    expect(definition.TimeoutSeconds).toBeGreaterThanOrEqual(MAX_CAPTURE_MINUTES * 60 + 3 * 3600);
+    // The sweeper treats a RUNNING execution older than its TTL (default 30 h) as stuck.
+    expect(definition.TimeoutSeconds).toBeLessThan(parseConfig({}).sweepTtlHours * 3600);
   });
 
   it('sends every failure after Resolve Target through Tear Down before the execution can fail', () => {
