@@ -1,5 +1,6 @@
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { autoMirror, type AutoMirrorResult } from '../../functions/autoMirror/handler';
+import { resolveTarget } from '../../functions/resolveTarget/handler';
 import { TAG_MANAGED } from '../../functions/shared/tags';
 import { SimClock } from '../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../local/aws-sim/account';
@@ -39,6 +40,25 @@ async function launch(account: SimulatedAccount, subnetId: string, count = 1, in
 
 const fleetSessions = (account: SimulatedAccount, targetId: string) => account.ec2.sessions().filter((s) => s.TrafficMirrorTargetId === targetId);
 const outcomes = (r: AutoMirrorResult) => r.decisions.map((d) => d.outcome);
+
+describe('the fleet and an investigation of the same instance', () => {
+  it("leaves the investigation the first session number: an instance mirrored onto the fleet can still be investigated", async () => {
+    // Prepare: an instance mirrored onto the fleet by autoMirror.
+    const w = await fleetWorld();
+    const [instanceId] = await launch(w.account, w.subnetId);
+    w.account.clock.advance(60_000);
+    await w.handler(runInstancesEvent(w.account, [instanceId as string]));
+    const fleetSession = fleetSessions(w.account, w.fleet.targetId)[0];
+
+    // Act: the investigation's first step plans its own session on the same instance.
+    const state = await resolveTarget(fleetDeps(w.account, w.fleet))({ input: { instanceId, reason: 'suspicious' }, execution: { name: 'manual-1', id: 'arn:aws:states:us-east-1:000000000000:execution:x:manual-1', startTime: '2026-11-24T08:01:00Z' } });
+
+    // Assess: the fleet sits at the last number, behind it; the investigation gets number 1.
+    expect(fleetSession?.SessionNumber).toBe(32766);
+    expect(state.target.mirrorable).toBe(true);
+    expect(state.target.enis.map((e) => e.sessionNumber)).toEqual([1]);
+  });
+});
 
 describe('autoMirror on the simulated account', () => {
   it('mirrors every ENI of every instance in a multi-instance launch onto the fleet, tagged, with the fleet VNI', async () => {

@@ -217,7 +217,10 @@ export function decideEnis(
     const sessions = existing.filter((s) => s.networkInterfaceId === id);
     const ours = sessions.find((s) => s.targetId === fleetTargetId);
     if (ours) return { networkInterfaceId: id, outcome: 'already-mirrored', reason: `session ${ours.sessionId} already sends it to the fleet` };
-    const choice = chooseSessionNumber(sessions);
+    // Behind every other session: AWS hands each packet to the lowest-numbered session whose filter
+    // accepts it, so a fleet session at number 1 would shadow every later investigation of the
+    // instance, and take traffic from any other tool's session.
+    const choice = chooseSessionNumber(sessions, 'last');
     if (!choice.ok) return { networkInterfaceId: id, outcome: choice.reason === 'quota-full' ? 'quota-full' : 'not-mirrorable', reason: choice.detail };
     return { networkInterfaceId: id, outcome: 'create', sessionNumber: choice.sessionNumber, reason: choice.warnings.join('; ') || 'mirroring to the fleet' };
   });

@@ -182,12 +182,13 @@ type SessionNumberChoice =
   | { ok: false; reason: SkipReason; detail: string };
 
 /**
- * AWS mirrors each packet once, to the lowest-numbered session whose filter accepts it. We take
- * the lowest free number, which is ahead of every existing session unless number 1 is taken.
- * If we must sit behind a session whose filter accepts everything in both directions, our
- * session would receive nothing, so the ENI is reported instead of mirrored in vain.
+ * AWS mirrors each packet once, to the lowest-numbered session whose filter accepts it. An
+ * investigation takes the lowest free number (`first`), ahead of every existing session unless
+ * number 1 is taken; the standing fleet takes the highest (`last`), behind all of them. If we must
+ * sit behind a session whose filter accepts everything in both directions, our session would
+ * receive nothing, so the ENI is reported instead of mirrored in vain.
  */
-export function chooseSessionNumber(sessions: ExistingSession[]): SessionNumberChoice {
+export function chooseSessionNumber(sessions: ExistingSession[], prefer: 'first' | 'last' = 'first'): SessionNumberChoice {
   if (sessions.length >= MAX_SESSIONS_PER_ENI) {
     const numbers = sessions.map((s) => s.sessionNumber).sort((a, b) => a - b);
     return {
@@ -197,8 +198,10 @@ export function chooseSessionNumber(sessions: ExistingSession[]): SessionNumberC
     };
   }
   const taken = new Set(sessions.map((s) => s.sessionNumber));
-  let sessionNumber = MIN_SESSION_NUMBER;
-  while (taken.has(sessionNumber)) sessionNumber++;
+  // 'first': ahead of every other session (an investigation must see everything); 'last': behind
+  // all of them (a standing fleet must not take traffic from an investigation or another tool).
+  let sessionNumber = prefer === 'first' ? MIN_SESSION_NUMBER : MAX_SESSION_NUMBER;
+  while (taken.has(sessionNumber)) sessionNumber += prefer === 'first' ? 1 : -1;
 
   const ahead = sessions.filter((s) => s.sessionNumber < sessionNumber);
   const warnings: string[] = [];

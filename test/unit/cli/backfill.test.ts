@@ -82,7 +82,7 @@ describe('mirrorhunt backfill', () => {
       NetworkInterfaceId: 'eni-0aa00000000000001',
       TrafficMirrorTargetId: TARGET,
       TrafficMirrorFilterId: FILTER,
-      SessionNumber: 1,
+      SessionNumber: 32766,
       ClientToken: fleetSessionToken('eni-0aa00000000000001', TARGET, new Date(1764000000000).toISOString()),
       TagSpecifications: [
         {
@@ -116,7 +116,7 @@ describe('mirrorhunt backfill', () => {
     // Assess
     expect(code).toBe(0);
     expect(ec2Mock).toHaveReceivedCommandTimes(CreateTrafficMirrorSessionCommand, 0);
-    expect(out.match(/^would-create +i-0aa00000000000001 eni-0aa000000000000(01|11) session-number 1/gm)).toHaveLength(2);
+    expect(out.match(/^would-create +i-0aa00000000000001 eni-0aa000000000000(01|11) session-number 32766/gm)).toHaveLength(2);
     expect(err).toMatch(/dry run: nothing was created/);
   });
 

@@ -44,8 +44,8 @@ describe('planReconcile', () => {
 
     // Assess
     expect(plan.actions).toEqual([
-      expect.objectContaining({ kind: 'create', instanceId: 'i-0aa00000000000001', networkInterfaceId: 'eni-0aa00000000000001', sessionNumber: 1 }),
-      expect.objectContaining({ kind: 'create', instanceId: 'i-0aa00000000000001', networkInterfaceId: 'eni-0aa00000000000011', sessionNumber: 1 }),
+      expect.objectContaining({ kind: 'create', instanceId: 'i-0aa00000000000001', networkInterfaceId: 'eni-0aa00000000000001', sessionNumber: 32766 }),
+      expect.objectContaining({ kind: 'create', instanceId: 'i-0aa00000000000001', networkInterfaceId: 'eni-0aa00000000000011', sessionNumber: 32766 }),
     ]);
   });
 
@@ -146,15 +146,16 @@ describe('planReconcile', () => {
     expect(plan.actions).toEqual([]);
   });
 
-  it('creates behind a foreign session with a free, lower-priority number instead of taking number 1', () => {
-    // Prepare
-    const foreign = session('tms-a1', 'eni-0aa00000000000001', { targetId: 'tmt-0beef000000000001', filterId: 'tmf-0beef000000000001', tags: {} });
+  it("creates behind every other session (the highest free number), so it never takes an investigation's or another tool's traffic", () => {
+    // Prepare: someone else's session at number 2, and the number right at the end already taken.
+    const foreign = session('tms-a1', 'eni-0aa00000000000001', { sessionNumber: 2, targetId: 'tmt-0beef000000000001', filterId: 'tmf-0beef000000000001', tags: {} });
+    const last = session('tms-a2', 'eni-0aa00000000000001', { sessionNumber: 32766, targetId: 'tmt-0beef000000000001', filterId: 'tmf-0beef000000000001', tags: {} });
 
     // Act
-    const plan = planReconcile(facts({ sessions: [foreign] }));
+    const plan = planReconcile(facts({ sessions: [foreign, last] }));
 
     // Assess
-    expect(plan.actions.find((a) => a.networkInterfaceId === 'eni-0aa00000000000001')).toMatchObject({ kind: 'create', sessionNumber: 2 });
+    expect(plan.actions.find((a) => a.networkInterfaceId === 'eni-0aa00000000000001')).toMatchObject({ kind: 'create', sessionNumber: 32765 });
   });
 
   it('reports an in-scope ENI whose three session slots are taken instead of creating on it', () => {

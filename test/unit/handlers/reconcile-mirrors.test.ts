@@ -76,7 +76,7 @@ describe('reconcileMirrors', () => {
 
     // Assess
     expect(result).toMatchObject({ dryRun: false, planned: { create: 1, repoint: 0, delete: 1 }, outcomes: { done: 2, failed: 0 } });
-    expect(ec2Mock).toHaveReceivedCommandWith(CreateTrafficMirrorSessionCommand, { NetworkInterfaceId: 'eni-0aa00000000000001', TrafficMirrorTargetId: TARGET, TrafficMirrorFilterId: FILTER, SessionNumber: 1 });
+    expect(ec2Mock).toHaveReceivedCommandWith(CreateTrafficMirrorSessionCommand, { NetworkInterfaceId: 'eni-0aa00000000000001', TrafficMirrorTargetId: TARGET, TrafficMirrorFilterId: FILTER, SessionNumber: 32766 });
     expect(ec2Mock.commandCalls(DeleteTrafficMirrorSessionCommand).map((c) => c.args[0].input.TrafficMirrorSessionId)).toEqual(['tms-0gone']);
   });
 
