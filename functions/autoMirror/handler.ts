@@ -55,6 +55,12 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
         if (!(error instanceof TargetNotFoundError)) throw error;
         return result;
       }
+      // EventBridge delivers at least once and retries for a day: act on the state EC2 reports now,
+      // not the one the event carries, or a late "stopped" would unmirror a running instance.
+      if (parsed.state !== view.state && !(parsed.state === 'stopped' && view.state === 'stopping')) {
+        deps.logger.info('state-change event is stale; the instance has moved on', { instanceId: view.instanceId, event: parsed.state, now: view.state });
+        return result;
+      }
       if (parsed.state === 'stopped' && deps.config.stoppedInstancePolicy === 'delete') {
         // Sessions bill while the instance is stopped; ours are re-created when it runs again.
         const sessions = await withBackoff(() => existingSessions(ec2, view.networkInterfaces.map((n) => n.networkInterfaceId)), backoff);

@@ -161,6 +161,16 @@ describe('autoMirror on the simulated account', () => {
     expect([outcomes(running), fleetSessions(w.account, w.fleet.targetId).length]).toEqual([['created'], 1]);
   });
 
+  it("ignores a 'stopped' event delivered late, after the instance runs again: its fleet session stays", async () => {
+    const w = await fleetWorld({ STOPPED_INSTANCE_POLICY: 'delete' });
+    const [id] = await launch(w.account, w.subnetId);
+    w.account.clock.advance(60_000);
+    await w.handler(runInstancesEvent(w.account, [id as string]));
+    // EventBridge redelivers the stop from an hour ago; the instance was started again since.
+    const late = await w.handler(stateChangeEvent(w.account, id as string, 'stopped'));
+    expect([outcomes(late), fleetSessions(w.account, w.fleet.targetId).length]).toEqual([[], 1]);
+  });
+
   it('emits one EMF metric line per outcome', async () => {
     const w = await fleetWorld();
     const [a] = await launch(w.account, w.subnetId);

@@ -23,7 +23,8 @@ export function mirroringSupport(instanceType: string): TypeSupport {
   if (!listed) {
     return { supported: false, reason: `${instanceType}: the ${family} family is not on AWS's Traffic Mirroring source list (as of ${allowlist.asOf})` };
   }
-  if (size.startsWith('metal') && !allowlist.metalFamilies.includes(family)) {
+  const metalListed = allowlist.metalFamilies.includes(family) || allowlist.metalFamilyPrefixes.some((prefix) => family.startsWith(prefix));
+  if (size.startsWith('metal') && !metalListed) {
     return { supported: false, reason: `${instanceType}: only Nitro v2 bare metal sizes can be mirrored, and ${family} metal is not one` };
   }
   return { supported: true, reason: `${instanceType} is on AWS's Traffic Mirroring source list` };

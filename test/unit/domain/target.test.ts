@@ -136,6 +136,11 @@ describe('mirroringSupport', () => {
     ['m3.medium', false],
     ['c5.metal', true],
     ['t3.metal', false],
+    // Families the guide lists that come only as metal.
+    ['mac2.metal', true],
+    ['mac2-m2pro.metal', true],
+    ['u-6tb1.metal', true],
+    ['u-6tb1.112xlarge', true],
     ['zz9.large', false],
   ])('%s supported: %s', (type, supported) => {
     expect(mirroringSupport(type).supported).toBe(supported);
