@@ -27,6 +27,7 @@ outputs FleetMirrorTargetId and FleetMirrorFilterId). Exit code 1 when any creat
 
 interface BackfillOptions {
   ec2?: EC2Client;
+  now?: () => Date;
   env?: Record<string, string | undefined>;
   pacer?: Pacer;
   backoff?: BackoffOptions;
@@ -113,7 +114,7 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
   for await (const instances of instancePages(ec2, { states: ['running'], vpcIds: vpcFilter, pageSize: 100 })) {
     page++;
     seen += instances.length;
-    const decisions = await mirrorInstancesToFleet(ec2, instances.map(launchedFromView), { targetId, filterId, stack, vni, scope, backoff, dryRun, pacer });
+    const decisions = await mirrorInstancesToFleet(ec2, instances.map(launchedFromView), { targetId, filterId, stack, vni, scope, backoff, dryRun, pacer, now: options.now });
     for (const d of decisions) {
       counts.set(d.outcome, (counts.get(d.outcome) ?? 0) + 1);
       io.stdout(line(d));

@@ -85,7 +85,7 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
       instances = [launchedFromView(view)];
     }
 
-    const decisions = await mirrorInstancesToFleet(ec2, instances, { targetId, filterId, stack, vni: deps.config.fleetVni, scope, backoff });
+    const decisions = await mirrorInstancesToFleet(ec2, instances, { targetId, filterId, stack, vni: deps.config.fleetVni, scope, backoff, now: deps.now });
     for (const d of decisions) {
       // A launch event never runs dry, so 'would-create' does not occur here.
       if (d.outcome === 'would-create') continue;

@@ -87,7 +87,7 @@ export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions
             filterId: fleetFilterId,
             sessionNumber: action.sessionNumber,
             vni: deps.config.fleetVni,
-            clientToken: fleetSessionToken(action.networkInterfaceId, fleetTargetId, action.launchTime),
+            clientToken: fleetSessionToken({ networkInterfaceId: action.networkInterfaceId, targetId: fleetTargetId, filterId: fleetFilterId, sessionNumber: action.sessionNumber, launchTime: action.launchTime, now: deps.now() }),
             tags: fleetSessionTags(stack, action.instanceId),
             description: 'mirrorhunt fleet capture',
           });

@@ -1,4 +1,4 @@
-import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorSessionCommand, CreateTrafficMirrorTargetCommand, DeleteTrafficMirrorSessionCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { autoMirror, type AutoMirrorResult } from '../../functions/autoMirror/handler';
 import { resolveTarget } from '../../functions/resolveTarget/handler';
 import { TAG_MANAGED } from '../../functions/shared/tags';
@@ -169,6 +169,24 @@ describe('autoMirror on the simulated account', () => {
     // EventBridge redelivers the stop from an hour ago; the instance was started again since.
     const late = await w.handler(stateChangeEvent(w.account, id as string, 'stopped'));
     expect([outcomes(late), fleetSessions(w.account, w.fleet.targetId).length]).toEqual([[], 1]);
+  });
+
+  it('mirrors an instance again after its fleet session was deleted (unmirror, or out of scope and back), not answered with the deleted id', async () => {
+    const w = await fleetWorld();
+    const [id] = await launch(w.account, w.subnetId);
+    w.account.clock.advance(60_000);
+    await w.handler(runInstancesEvent(w.account, [id as string]));
+    const first = fleetSessions(w.account, w.fleet.targetId)[0]?.TrafficMirrorSessionId as string;
+    await w.account.clients().ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: first }));
+
+    // Later, the instance is mirrored again (EC2 still knows the first call's token).
+    w.account.clock.advance(3_600_000);
+    const again = await w.handler(stateChangeEvent(w.account, id as string, 'running'));
+
+    expect(outcomes(again)).toEqual(['created']);
+    const now = fleetSessions(w.account, w.fleet.targetId).map((x) => x.TrafficMirrorSessionId);
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(first);
   });
 
   it('emits one EMF metric line per outcome', async () => {

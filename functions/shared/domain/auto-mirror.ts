@@ -140,13 +140,17 @@ export function launchedFromView(view: InstanceView): LaunchedInstance {
 }
 
 /**
- * Idempotency token of the fleet session for one ENI. A replayed event or a concurrent caller
- * (auto-mirror, reconciler, backfill) gets the same session back. The launch time is part of it
- * because EC2 honours a token for at least a day: after a stop (sessions deleted) and a start
- * (new launch time) the instance must get a new session, not the deleted one's id.
+ * Idempotency token of the fleet session for one ENI. Concurrent callers (auto-mirror,
+ * reconciler, backfill) deciding the same session within the same hour get one session back;
+ * a later replay is stopped earlier, by the check for an existing fleet session. EC2 honours a
+ * token for at least a day and answers it with the first session's id even after that session
+ * was deleted, so anything that may follow a delete changes the token: the launch time (a stop
+ * and start), the filter and session number, and the hour (unmirror then backfill, or the
+ * reconciler bringing an ENI back into scope).
  */
-export function fleetSessionToken(networkInterfaceId: string, targetId: string, launchTime: string | undefined): string {
-  return clientToken('fleet', networkInterfaceId, targetId, launchTime ?? '');
+export function fleetSessionToken(input: { networkInterfaceId: string; targetId: string; filterId: string; sessionNumber: number; launchTime: string | undefined; now: Date }): string {
+  const hour = Math.floor(input.now.getTime() / 3_600_000);
+  return clientToken('fleet', input.networkInterfaceId, input.targetId, input.filterId, String(input.sessionNumber), input.launchTime ?? '', String(hour));
 }
 
 export interface MirrorScope {

@@ -31,6 +31,8 @@ export interface FleetMirrorOptions {
   dryRun?: boolean;
   /** Awaited before every create call. */
   pacer?: Pacer;
+  /** The clock of the idempotency tokens (`fleetSessionToken`). */
+  now?: () => Date;
 }
 
 /** EC2 filters take a bounded list of values; ENI lookups go in chunks of this size. */
@@ -100,7 +102,7 @@ export async function mirrorInstancesToFleet(ec2: EC2Client, instances: Launched
               filterId: options.filterId,
               sessionNumber,
               vni: options.vni,
-              clientToken: fleetSessionToken(decision.networkInterfaceId, options.targetId, instance.launchTime),
+              clientToken: fleetSessionToken({ networkInterfaceId: decision.networkInterfaceId, targetId: options.targetId, filterId: options.filterId, sessionNumber, launchTime: instance.launchTime, now: (options.now ?? (() => new Date()))() }),
               tags: fleetSessionTags(options.stack, instance.instanceId),
               description: 'mirrorhunt fleet capture',
             }),

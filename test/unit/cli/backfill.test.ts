@@ -17,6 +17,7 @@ import { readFixture } from '../../support/fixtures';
 const ec2Mock = mockClient(EC2Client);
 const TARGET = 'tmt-0f1ee700000000001';
 const FILTER = 'tmf-0f1ee700000000001';
+const NOW = new Date('2026-11-24T08:30:00Z');
 const IDS = ['--target-id', TARGET, '--filter-id', FILTER];
 const NO_WAIT = { retries: 2, baseMs: 0, maxMs: 0, sleep: async () => undefined };
 
@@ -58,7 +59,7 @@ function countingPacer(): Pacer & { waits: number } {
 
 const run = (argv: string[], pacer: Pacer = countingPacer()) => {
   const { io, out, err } = capture();
-  const done = backfillCommand(argv, io, { ec2: new EC2Client({ region: 'us-east-1' }), env: { MIRRORHUNT_STACK: 'mirrorhunt-test' }, pacer, backoff: NO_WAIT });
+  const done = backfillCommand(argv, io, { ec2: new EC2Client({ region: 'us-east-1' }), env: { MIRRORHUNT_STACK: 'mirrorhunt-test' }, pacer, backoff: NO_WAIT, now: () => NOW });
   return done.then((code) => ({ code, out: out.join(''), err: err.join('') }));
 };
 
@@ -83,7 +84,7 @@ describe('mirrorhunt backfill', () => {
       TrafficMirrorTargetId: TARGET,
       TrafficMirrorFilterId: FILTER,
       SessionNumber: 32766,
-      ClientToken: fleetSessionToken('eni-0aa00000000000001', TARGET, new Date(1764000000000).toISOString()),
+      ClientToken: fleetSessionToken({ networkInterfaceId: 'eni-0aa00000000000001', targetId: TARGET, filterId: FILTER, sessionNumber: 32766, launchTime: new Date(1764000000000).toISOString(), now: NOW }),
       TagSpecifications: [
         {
           ResourceType: 'traffic-mirror-session',
