@@ -199,3 +199,22 @@ module.exports.fleetSubnetIds = async ({ resolveVariable }) => (await resolvedFl
 module.exports.fleetIngress = async ({ resolveVariable }) => fleetIngressRules(await resolvedFleetSettings(resolveVariable));
 module.exports.fleetFilterRules = async ({ resolveVariable }) => ({ Resources: fleetFilterRuleResources(await resolvedFleetSettings(resolveVariable)) });
 module.exports.fleetUserData = async ({ resolveVariable }) => fleetUserDataValue(await resolveVariable('param:fleetRotateSeconds'));
+
+/**
+ * The VPCs auto-mirroring covers (MIRROR_VPC_IDS). A managed fleet's sensors admit VXLAN only from
+ * fleetVpcCidrs, and the load balancer keeps the mirror source's address, so a session from any
+ * other VPC would bill and deliver nothing: with a managed fleet the scope defaults to the fleet's
+ * VPC, and naming another VPC is refused at package time. Off and byo: the param as given.
+ */
+function mirrorVpcIdsFor(settings, raw) {
+  const listed = String(raw ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  if (settings.mode !== 'managed') return listed.join(',');
+  if (listed.length === 0) return settings.vpcId;
+  const outside = listed.filter((v) => v !== settings.vpcId);
+  if (outside.length > 0) {
+    throw new Error(`mirrorVpcIds names ${outside.join(', ')}, outside the managed fleet's VPC ${settings.vpcId}: its sensors admit mirrored traffic only from fleetVpcCidrs, so those sessions would deliver nothing`);
+  }
+  return listed.join(',');
+}
+module.exports.mirrorVpcIdsFor = mirrorVpcIdsFor;
+module.exports.mirrorVpcIds = async ({ resolveVariable }) => mirrorVpcIdsFor(await resolvedFleetSettings(resolveVariable), await resolveVariable("param:mirrorVpcIds, ''"));

@@ -41,6 +41,10 @@ describe('the managed sensor fleet (fleetMode managed)', () => {
     expect([holds(template, 'FleetManaged'), holds(template, 'FleetByo'), holds(template, 'FleetEnabled')]).toEqual([true, false, true]);
   });
 
+  it("scopes auto-mirroring and the reconciler to the fleet's VPC when no VPC is given", () => {
+    expect([envOf(template, 'AutoMirror').MIRROR_VPC_IDS, envOf(template, 'ReconcileMirrors').MIRROR_VPC_IDS]).toEqual([MANAGED.fleetVpcId, MANAGED.fleetVpcId]);
+  });
+
   it('creates every fleet resource only under the FleetManaged condition', () => {
     // Act
     const unconditioned = fleetResources(template).filter(([, r]) => r.Condition !== 'FleetManaged');

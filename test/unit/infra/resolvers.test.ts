@@ -42,10 +42,25 @@ const fleet = require('../../../infra/resolvers.js') as {
   fleetSettings: (raw: Record<string, string>) => { mode: string; subnetIds: string[]; cidrs: { ipv4: string[]; ipv6: string[] } };
   fleetFilterRuleResources: (settings: unknown) => Record<string, { Properties: Record<string, unknown> }>;
   fleetIngressRules: (settings: unknown) => Array<Record<string, unknown>>;
+  mirrorVpcIdsFor: (settings: unknown, raw: string) => string;
 };
 const managed = { fleetMode: 'managed', fleetVpcId: 'vpc-0aa00000000000001', fleetSubnetIds: 'subnet-0aa00000000000001', fleetVpcCidrs: '10.40.0.0/16' };
 
 describe('fleet resolvers', () => {
+  it("scope a managed fleet's auto-mirroring to the fleet's VPC by default: other VPCs' traffic could not reach its sensors", () => {
+    expect(fleet.mirrorVpcIdsFor(fleet.fleetSettings(managed), '')).toBe('vpc-0aa00000000000001');
+  });
+
+  it('refuse, at package time, a mirrorVpcIds reaching outside the managed fleet\'s VPC, naming the VPC', () => {
+    expect(() => fleet.mirrorVpcIdsFor(fleet.fleetSettings(managed), 'vpc-0aa00000000000001,vpc-0bb00000000000002')).toThrow(/vpc-0bb00000000000002, outside the managed fleet's VPC vpc-0aa00000000000001/);
+  });
+
+  it('leave mirrorVpcIds as given for a byo fleet (its reach is the owner\'s to know)', () => {
+    const byo = fleet.fleetSettings({ fleetMode: 'byo', fleetTargetId: 'tmt-0b0000000000000a1', fleetFilterId: 'tmf-0b0000000000000a1' });
+    expect(fleet.mirrorVpcIdsFor(byo, 'vpc-0bb00000000000002, vpc-0cc00000000000003')).toBe('vpc-0bb00000000000002,vpc-0cc00000000000003');
+    expect(fleet.mirrorVpcIdsFor(byo, '')).toBe('');
+  });
+
   it('treat an empty fleetMode as off', () => {
     expect(fleet.fleetSettings({ fleetMode: '' }).mode).toBe('off');
   });
