@@ -7,8 +7,8 @@ commands:
   demo [--finding FILE] [--logs DIR]   run a whole investigation locally, on a simulated AWS account
   hunt <folder> [options]              run the hunt pack over a folder of Zeek logs (DuckDB)
   start --instance i-... --reason ...  start an investigation in a deployed stack
-  backfill --target-id tmt-... ...     mirror instances already running onto the sensor fleet
-  unmirror [--dry-run]                 delete the fleet's sessions (before turning the fleet off)
+  backfill --stack NAME --target-id ...  mirror instances already running onto the sensor fleet
+  unmirror --stack NAME [--dry-run]      delete the fleet's sessions (before turning the fleet off)
 
 Run 'mirrorhunt <command> --help' for a command's options.`;
 

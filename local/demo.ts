@@ -27,13 +27,14 @@ interface Io {
   stderr: (s: string) => void;
 }
 
-const USAGE = `usage: npm run demo -- [--finding FILE] [--logs DIR] [--minutes N] [--force] [--verbose]
+const USAGE = `usage: npm run demo -- [--finding FILE] [--logs DIR] [--minutes N] [--force] [--out DIR] [--verbose]
 Runs one whole investigation on a simulated AWS account (nothing touches AWS).
   --finding FILE  a GuardDuty finding event (EventBridge envelope or bare detail); default local/demo/finding.json
   --logs DIR      hunt this folder of Zeek logs instead of the synthetic capture
   --minutes N     capture window in minutes (default 60, or the span of --logs)
   --force         investigate even if the trigger's policy would ignore the finding (samples, other types)
-  --out DIR       where the simulated account's S3 bucket lives (default a fresh temporary folder)`;
+  --out DIR       where the simulated account's S3 bucket lives (default a fresh temporary folder)
+  --verbose       print every state the execution enters, not only the steps that act`;
 
 export const DEMO_FINDING = join(__dirname, 'demo', 'finding.json');
 

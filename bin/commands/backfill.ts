@@ -102,7 +102,12 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
   };
   const dryRun = values['dry-run'];
   // Adaptive retries also slow the client down when EC2 throttles the Describe calls.
-  const ec2 = options.ec2 ?? new EC2Client({ ...(values.region ? { region: values.region } : {}), retryMode: 'adaptive', maxAttempts: 8 });
+  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!options.ec2 && !region) {
+    io.stderr(`--region (or AWS_REGION) must name the stack's region, e.g. us-east-1\n${BACKFILL_USAGE}\n`);
+    return 2;
+  }
+  const ec2 = options.ec2 ?? new EC2Client({ region, retryMode: 'adaptive', maxAttempts: 8 });
   const backoff = options.backoff ?? { retries: 8, baseMs: 500, maxMs: 30_000 };
   const pacer = options.pacer ?? createPacer(rate);
   // With AND the VPC list narrows the scan server-side; with OR an opt-in tag can reach past it.

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, type HuntFinding, type HuntOutcome, type Severity } from '../../functions/shared/hunting/pack';
@@ -115,6 +116,9 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     from = parseDate(values.from, 'from');
     to = parseDate(values.to, 'to');
     if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new Error('--top must be a positive whole number');
+    if (from && to && from.getTime() >= to.getTime()) throw new Error(`--from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
+    const notIps = [...(values.host ?? []), ...(values['pivot-ip'] ?? [])].filter((h) => isIP(h.trim()) === 0);
+    if (notIps.length > 0) throw new Error(`not an IP address: ${notIps.join(', ')} (--host and --pivot-ip take addresses)`);
   } catch (error) {
     io.stderr(`${(error as Error).message}\n`);
     return 2;

@@ -60,7 +60,12 @@ export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorO
     io.stderr(`--rate must be a number of calls per second, above 0 and at most 100\n${UNMIRROR_USAGE}\n`);
     return 2;
   }
-  const ec2 = options.ec2 ?? new EC2Client({ ...(values.region ? { region: values.region } : {}), retryMode: 'adaptive', maxAttempts: 8 });
+  const region = values.region ?? (options.env ?? process.env).AWS_REGION ?? (options.env ?? process.env).AWS_DEFAULT_REGION;
+  if (!options.ec2 && !region) {
+    io.stderr(`--region (or AWS_REGION) must name the stack's region, e.g. us-east-1\n${UNMIRROR_USAGE}\n`);
+    return 2;
+  }
+  const ec2 = options.ec2 ?? new EC2Client({ region, retryMode: 'adaptive', maxAttempts: 8 });
   const backoff = options.backoff ?? { retries: 8, baseMs: 500, maxMs: 30_000 };
   const pacer = options.pacer ?? createPacer(rate);
   const sessions = (await withBackoff(() => listMirrorSessions(ec2), backoff)).filter((s) => isFleetSession(s.tags, stack) && (!targetId || s.targetId === targetId));

@@ -62,4 +62,14 @@ describe('mirrorhunt hunt', () => {
     expect(await huntCommand([join(FIXTURES, 'vxlan'), '--only', 'nope'], c.io)).toBe(2);
     expect(c.err()).toContain('unknown hunt(s): nope');
   });
+
+  it.each([
+    [['--host', 'notanip'], 'not an IP address: notanip'],
+    [['--pivot-ip', '10.0.0.1', '--pivot-ip', 'evil.example'], 'not an IP address: evil.example'],
+    [['--from', '2023-01-02', '--to', '2023-01-01'], 'must be before --to'],
+  ])('refuses %j naming what is wrong, instead of hunting and finding nothing', async (args, message) => {
+    const c = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), ...args], c.io)).toBe(2);
+    expect(c.err()).toContain(message);
+  });
 });
