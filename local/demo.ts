@@ -30,8 +30,9 @@ interface Io {
 const USAGE = `usage: npm run demo -- [--finding FILE] [--logs DIR] [--minutes N] [--force] [--out DIR] [--verbose]
 Runs one whole investigation on a simulated AWS account (nothing touches AWS).
   --finding FILE  a GuardDuty finding event (EventBridge envelope or bare detail); default local/demo/finding.json
-  --logs DIR      hunt this folder of Zeek logs instead of the synthetic capture
-  --minutes N     capture window in minutes (default 60, or the span of --logs)
+  --logs DIR      hunt this folder of Zeek logs instead of the synthetic capture; the simulated
+                  instance takes their busiest source address and the capture covers their last day
+  --minutes N     capture window in minutes (default 60, or what covers --logs, at most 1440)
   --force         investigate even if the trigger's policy would ignore the finding (samples, other types)
   --out DIR       where the simulated account's S3 bucket lives (default a fresh temporary folder)
   --verbose       print every state the execution enters, not only the steps that act`;
@@ -141,6 +142,70 @@ function describeExit(name: string, output: InvestigationState): string {
   }
 }
 
+interface LogsFit {
+  first: Date;
+  last: Date;
+  records: number;
+  host: string;
+  clockStart: Date;
+  minutes: number;
+  covered: string;
+}
+
+/** Set-up before mirroring starts (sensor launch and readiness) in simulated time, generously. */
+const SETUP_MINUTES = 30;
+
+/**
+ * Fits the simulated investigation to a folder of real logs: its busiest connection source (a
+ * private address first) becomes the instance's address, and the clock starts so the capture
+ * window covers the logs' last day (RITA scores the last 24 hours too).
+ */
+async function fitToLogs(logsDir: string): Promise<LogsFit | undefined> {
+  const engine = await createDuckDbEngine({ logsDir });
+  try {
+    const span = (await engine.run('SELECT count(*) AS n, min(ts) AS first, max(ts) AS last FROM conn', [])).rows[0];
+    const records = Number(span?.n ?? 0);
+    if (records === 0) return undefined;
+    const busiest = await engine.run(
+      `SELECT id_orig_h AS host, count(*) AS n FROM conn
+       WHERE id_orig_h IS NOT NULL AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))
+       GROUP BY id_orig_h
+       ORDER BY (regexp_matches(id_orig_h, '^(10\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.)') AND NOT id_orig_h LIKE '%:%') DESC, n DESC
+       LIMIT 1`,
+      [],
+    );
+    const first = new Date(Number(span?.first) * 1000);
+    const last = new Date(Number(span?.last) * 1000);
+    const end = last.getTime() + 1000;
+    const maxCaptureMs = (1440 - SETUP_MINUTES) * 60_000;
+    const start = Math.max(first.getTime(), end - maxCaptureMs);
+    const minutes = Math.min(1440, Math.ceil((end - start) / 60_000) + SETUP_MINUTES);
+    return {
+      first,
+      last,
+      records,
+      host: String(busiest.rows[0]?.host),
+      clockStart: new Date(start - SETUP_MINUTES * 60_000),
+      minutes,
+      covered: start > first.getTime() ? `their last ${Math.round((end - start) / 3_600_000)} h` : 'all of them',
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The finding with its instance's first interface at `address` (the demo's simulated instance is built from it). */
+function withInstanceAddress(event: unknown, address: string): unknown {
+  const copy = JSON.parse(JSON.stringify(event)) as { detail?: Record<string, unknown> } & Record<string, unknown>;
+  const detail = (copy.detail ?? copy) as { resource?: { instanceDetails?: { networkInterfaces?: Array<Record<string, unknown>> } } };
+  const eni = detail.resource?.instanceDetails?.networkInterfaces?.[0];
+  if (eni) {
+    eni.privateIpAddress = address;
+    eni.privateIpAddresses = [{ privateIpAddress: address }];
+  }
+  return copy;
+}
+
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
   let values;
   try {
@@ -183,8 +248,20 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     return 2;
   }
 
+  // With --logs the simulation is fitted to the logs: the capture covers their last day, and the
+  // investigated instance is their busiest source, or the hunts would look at the wrong hours and hosts.
+  let fit: LogsFit | undefined;
+  if (logsDir) {
+    fit = await fitToLogs(logsDir);
+    if (!fit) {
+      io.stderr(`--logs ${logsDir}: no Zeek conn records found (use \`mirrorhunt hunt ${logsDir}\` to see why)\n`);
+      return 1;
+    }
+    event = withInstanceAddress(event, fit.host);
+  }
+  const captureMinutes = minutes ?? fit?.minutes;
   const out = values.out ? resolve(values.out) : await mkdtemp(join(tmpdir(), 'mirrorhunt-demo-'));
-  const account = new SimulatedAccount({ clock: new SimClock(new Date()), s3Root: out });
+  const account = new SimulatedAccount({ clock: new SimClock(fit ? fit.clockStart : new Date()), s3Root: out });
   let world: SeededWorld;
   try {
     world = seedFromFinding(account, event);
@@ -198,7 +275,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const traffic: TrafficSource = logsDir ? async () => undefined : syntheticTraffic(finding.remoteIps);
   const sensors = new SimulatedSensors(account, traffic);
   const bucketDir = account.s3.path(LOCAL.bucket, '');
-  const config = localConfig(minutes ? { DEFAULT_CAPTURE_MINUTES: String(minutes) } : {});
+  const config = localConfig(captureMinutes ? { DEFAULT_CAPTURE_MINUTES: String(captureMinutes) } : {});
   let started = 0;
   const local = createLocalInvestigation({
     account,
@@ -226,7 +303,9 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   io.stdout(`mirrorhunt demo - a simulated AWS account (local/aws-sim), not AWS\n`);
   io.stdout(`finding   ${finding.type} (severity ${finding.severity}) on ${finding.instanceId}, remote ${finding.remoteIps.join(', ') || '-'}\n`);
   io.stdout(`account   VPC ${world.vpcId} ${world.vpcCidrs.join(', ')}; instance ${world.instanceId} with ${world.networkInterfaceIds.length} ENI(s)${world.bystanders.length ? `; plus ${world.bystanders.length} resources that are not ours` : ''}\n`);
-  io.stdout(`traffic   ${logsDir ? `Zeek logs from ${logsDir}` : 'synthetic Zeek logs written by the simulated sensor'}\n\n`);
+  io.stdout(`traffic   ${logsDir ? `Zeek logs from ${logsDir}` : 'synthetic Zeek logs written by the simulated sensor'}\n`);
+  if (fit) io.stdout(`          ${fit.records} conn records ${fit.first.toISOString()} .. ${fit.last.toISOString()}; the instance takes the busiest source, ${fit.host}, and the capture covers ${fit.covered}\n`);
+  io.stdout('\n');
 
   started = account.clock.now().getTime();
   const trigger = await local.trigger(event);

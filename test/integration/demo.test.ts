@@ -60,3 +60,24 @@ describe('npm run demo (the local main job)', () => {
     expect(c.out.join('')).not.toMatch(/Launch Sensor/);
   });
 });
+
+const RITA_PROXY = [join('/work', 'shared', 'data', 'rita-proxy'), join(__dirname, '..', '..', '..', 'shared', 'data', 'rita-proxy')].find((p) => existsSync(join(p, 'conn.log')));
+
+describe('npm run demo -- --logs DIR (real Zeek logs instead of the synthetic capture)', () => {
+  it('refuses a folder without conn records, naming it, and starts nothing', async () => {
+    const c = capture();
+    const empty = tempDir('mh-demo-empty-');
+    expect(await demoCommand(['--logs', empty, '--out', tempDir('mh-demo-')], c.io)).toBe(1);
+    expect(c.err.join('')).toContain(`--logs ${empty}: no Zeek conn records found`);
+    expect(c.out.join('')).not.toMatch(/Launch Sensor/);
+  });
+
+  (RITA_PROXY ? it : it.skip)("fits the capture to the logs' last day and their busiest source, and catches RITA's proxy beacon", async () => {
+    const c = capture();
+    expect(await demoCommand(['--logs', RITA_PROXY as string, '--out', tempDir('mh-demo-')], c.io)).toBe(0);
+    const stdout = c.out.join('');
+    expect(stdout).toContain('the instance takes the busiest source, 10.136.0.18');
+    expect(stdout).toMatch(/10\.136\.0\.18 → www\.honestimnotevil\.com: beacon score 0\.9\d\d/);
+    expect(stdout).toContain('execution gd-6ec7a1f0e2d34b0f9a3c5d7e8f901234: SUCCEEDED');
+  }, 60_000);
+});
