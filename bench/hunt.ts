@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   if (values.scan) return scan(values.scan);
   if (values.measure) return measure(values.measure);
   const target = Number(values.rows);
+  if (!Number.isInteger(target) || target < 1000) throw new Error(`--rows must be a whole number of at least 1000, got ${JSON.stringify(values.rows)}`);
   const dir = values.dir ?? join(tmpdir(), `mirrorhunt-bench-${target}`);
   const marker = join(dir, 'generated.json');
   if (!existsSync(marker)) {

@@ -106,7 +106,7 @@ function fleetSettings(raw) {
   const settings = { mode, vpcId: '', subnetIds: [], cidrs: { ipv4: [], ipv6: [] }, targetId: '', filterId: '' };
   if (mode === 'managed') {
     settings.vpcId = String(raw.fleetVpcId ?? '').trim();
-    if (!/^vpc-[0-9a-f]{8,17}$/.test(settings.vpcId)) throw new Error(`fleetMode managed needs fleetVpcId (vpc-...), got ${JSON.stringify(raw.fleetVpcId)}`);
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(settings.vpcId)) throw new Error(`fleetMode managed needs fleetVpcId: "vpc-" and 8 to 17 lower-case hex digits, got ${JSON.stringify(raw.fleetVpcId)}`);
     settings.subnetIds = csvList(raw.fleetSubnetIds);
     if (settings.subnetIds.length === 0) throw new Error('fleetMode managed needs fleetSubnetIds: a comma list of private subnets of fleetVpcId, ideally one per Availability Zone');
     const bad = settings.subnetIds.filter((s) => !/^subnet-[0-9a-f]{8,17}$/.test(s));
