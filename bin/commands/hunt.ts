@@ -64,6 +64,8 @@ function render(format: string, findings: Ranked[], outcomes: HuntOutcome[], win
   const lines = [head, ''];
   if (findings.length === 0) lines.push('nothing found');
   findings.forEach((f, i) => lines.push(`${String(i + 1).padStart(3)}  ${f.severity.padEnd(8)} ${fmtScore(f).padEnd(6)} ${f.hunt.padEnd(16)} ${f.summary}`));
+  const cut = outcomes.filter((o) => o.limitReached !== undefined);
+  if (cut.length > 0) lines.push('', ...cut.map((o) => `note: ${o.name} returned its first ${o.limitReached} rows only (the query's LIMIT); narrow --from/--to or --host to see the rest`));
   return `${lines.join('\n')}\n`;
 }
 

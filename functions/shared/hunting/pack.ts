@@ -30,9 +30,18 @@ export interface HuntOutcome {
   elapsedMs: number;
   bytesScanned?: number;
   error?: string;
+  /** The query's own `LIMIT` when it returned that many rows: there may be more than shown. */
+  limitReached?: number;
 }
 
 type Row = Record<string, SqlValue>;
+
+/** The `LIMIT n` a query ends with, if any. */
+export function queryLimit(sql: string): number | undefined {
+  const body = sql.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n').trim();
+  const m = /\bLIMIT\s+(\d+)\s*;?$/i.exec(body);
+  return m ? Number(m[1]) : undefined;
+}
 
 interface HuntContext {
   params: HuntParams;
@@ -405,6 +414,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
     try {
       const query = readQuery(hunt.name, queriesDir);
       const run = await engine.run(query.sql, bindParameters(query, values));
+      const limit = queryLimit(query.sql);
       return {
         name: hunt.name,
         title: hunt.title,
@@ -412,6 +422,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
         rowsReturned: run.rows.length,
         elapsedMs: run.elapsedMs,
         ...(run.bytesScanned !== undefined ? { bytesScanned: run.bytesScanned } : {}),
+        ...(limit !== undefined && run.rows.length >= limit ? { limitReached: limit } : {}),
       };
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));

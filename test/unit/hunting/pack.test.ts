@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../../../local/duckdb-engine';
-import { listHunts, parameterValues, runHuntPack, type HuntOutcome } from '../../../functions/shared/hunting/pack';
+import { listHunts, parameterValues, queryLimit, runHuntPack, type HuntOutcome } from '../../../functions/shared/hunting/pack';
 import type { QueryEngine } from '../../../functions/shared/hunting/engine';
 import { writeSyntheticZeekLogs } from '../../../local/synthetic/zeek-traffic';
 
@@ -150,6 +150,18 @@ describe('hunt pack runner', () => {
     const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] });
     expect(outcomes).toHaveLength(listHunts().length);
     expect(outcomes.filter((o) => o.error)).toEqual([expect.objectContaining({ name: 'strobe', error: 'HuntFailedError: query timed out', findings: [] })]);
+  });
+
+  it("says when a hunt returned as many rows as its query's LIMIT allows (there may be more), and not otherwise", async () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ src: '10.0.0.1', dst: `203.0.113.${i % 250}`, server_name: `h${i}.example`, validation_status: 'self signed certificate', connections: 1, first_ts: 1, last_ts: 2 }));
+    const engine = (n: number): QueryEngine => ({ name: 'duckdb', run: async (sql) => ({ rows: sql.includes('-- name: invalid-tls') ? rows(n) : [], elapsedMs: 1 }) });
+    const limit = queryLimit(readFileSync(join(__dirname, '..', '..', '..', 'queries', 'invalid-tls.sql'), 'utf8')) as number;
+    const params = { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] };
+    const [full] = await runHuntPack(engine(limit), params, { only: ['invalid-tls'] });
+    const [under] = await runHuntPack(engine(limit - 1), params, { only: ['invalid-tls'] });
+    expect(limit).toBeGreaterThan(0);
+    expect(full?.limitReached).toBe(limit);
+    expect(under?.limitReached).toBeUndefined();
   });
 
   it.each(['AwsThrottledError', 'AwsTransientError'])('fails the whole pack on %s, which the state machine retries, instead of reporting the hunt as failed', async (name) => {
