@@ -1,5 +1,5 @@
 import { required } from '../shared/config';
-import { deleteObject, getObjectText, putObject, putObjectIfAbsent } from '../shared/adapters/s3';
+import { deleteObjectIfUnchanged, getObjectVersioned, putObject, putObjectIfAbsent } from '../shared/adapters/s3';
 import { executionStatus } from '../shared/adapters/sfn';
 import { claimKey, judgeExistingClaim, parseClaim, relatedFindingKey, type ClaimDocument } from '../shared/domain/claim';
 import { asState, type ClaimResult } from '../shared/domain/state';
@@ -24,9 +24,11 @@ export const claimInstance = (deps: Deps) => {
     };
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await putObjectIfAbsent(deps.clients.s3, bucket, key, JSON.stringify(mine))) return { claimed: true };
-      const existing = parseClaim(await getObjectText(deps.clients.s3, bucket, key));
+      const read = await getObjectVersioned(deps.clients.s3, bucket, key);
+      const existing = parseClaim(read?.text);
       if (!existing) {
-        await deleteObject(deps.clients.s3, bucket, key);
+        // Unreadable (or gone already): remove that version only, then try again.
+        if (read) await deleteObjectIfUnchanged(deps.clients.s3, bucket, key, read.etag);
         continue;
       }
       const status = existing.incidentId === state.incidentId ? 'RUNNING' : await executionStatus(deps.clients.sfn, existing.executionArn);
@@ -39,7 +41,8 @@ export const claimInstance = (deps: Deps) => {
         return { claimed: false, heldBy: existing.incidentId };
       }
       deps.logger.warn('taking over a stale claim', { incidentId: state.incidentId, staleIncident: existing.incidentId, status });
-      await deleteObject(deps.clients.s3, bucket, key);
+      // Only the stale version read: if another investigation took the claim over meanwhile, its claim stays.
+      if (read) await deleteObjectIfUnchanged(deps.clients.s3, bucket, key, read.etag);
     }
     throw new ClaimConflictError(`could not settle the claim on ${state.target.instanceId} after 3 attempts (concurrent investigations?)`);
   };

@@ -71,7 +71,7 @@ export class SimulatedS3 {
       case 'HeadObject':
         return this.headObject(bucket, String(input.Key ?? ''));
       case 'DeleteObject':
-        return this.deleteObject(bucket, String(input.Key ?? ''));
+        return this.deleteObject(bucket, String(input.Key ?? ''), input.IfMatch as string | undefined);
       case 'ListObjectsV2':
         return this.listObjects(bucket, input);
       default:
@@ -138,9 +138,15 @@ export class SimulatedS3 {
     return { ContentLength: stat.size, LastModified: stat.mtime, ContentType: this.contentTypes.get(`${bucket}/${key}`) ?? 'binary/octet-stream' };
   }
 
-  private deleteObject(bucket: string, key: string): Record<string, unknown> {
+  private deleteObject(bucket: string, key: string, ifMatch?: string): Record<string, unknown> {
     this.checkKey(key);
     const file = this.path(bucket, key);
+    if (ifMatch !== undefined) {
+      // A conditional delete: 404 when the key is absent, 412 when its ETag is another (or '*' for any).
+      if (!existsSync(file)) fail('NoSuchKey', 'The specified key does not exist.', 404);
+      const etag = `"${createHash('md5').update(readFileSync(file)).digest('hex')}"`;
+      if (ifMatch !== '*' && ifMatch !== etag) fail('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
+    }
     // S3 answers 204 whether or not the key existed.
     if (existsSync(file)) unlinkSync(file);
     this.contentTypes.delete(`${bucket}/${key}`);

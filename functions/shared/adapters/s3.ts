@@ -41,6 +41,32 @@ export async function getObjectText(s3: S3Client, bucket: string, key: string): 
   }
 }
 
+/** The object's text and ETag (for a later conditional delete), or undefined when absent. */
+export async function getObjectVersioned(s3: S3Client, bucket: string, key: string): Promise<{ text: string; etag: string } | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? '' };
+  } catch (error) {
+    if (isAwsError(error, 'NoSuchKey', 'NotFound')) return undefined;
+    throw translateAwsError(error, `GetObject s3://${bucket}/${key}`);
+  }
+}
+
+/**
+ * Deletes the object only if it is still the version read (`If-Match` on its ETag; S3 supports
+ * conditional deletes on general purpose buckets). False when it changed or is gone: a claim
+ * another investigation wrote since we read it is not ours to delete.
+ */
+export async function deleteObjectIfUnchanged(s3: S3Client, bucket: string, key: string, etag: string): Promise<boolean> {
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }));
+    return true;
+  } catch (error) {
+    if (isAwsError(error, 'PreconditionFailed', 'NoSuchKey', 'NotFound')) return false;
+    throw translateAwsError(error, `DeleteObject s3://${bucket}/${key}`);
+  }
+}
+
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

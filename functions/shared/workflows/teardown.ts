@@ -9,7 +9,7 @@ import {
   terminateInstance,
   type DeleteOutcome,
 } from '../adapters/ec2';
-import { deleteObject, getObjectText } from '../adapters/s3';
+import { deleteObjectIfUnchanged, getObjectVersioned } from '../adapters/s3';
 import { claimKey, parseClaim } from '../domain/claim';
 import type { DeletedResource, TeardownResult } from '../domain/state';
 
@@ -75,10 +75,11 @@ export async function tearDownIncident(
   }
   if (complete && request.instanceId) {
     const key = claimKey(request.instanceId);
-    const claim = parseClaim(await getObjectText(s3, bucket, key));
-    // Only this incident's claim is released; another investigation's claim is not ours to touch.
-    if (claim?.incidentId === request.incidentId) {
-      await deleteObject(s3, bucket, key);
+    const read = await getObjectVersioned(s3, bucket, key);
+    const claim = parseClaim(read?.text);
+    // Only this incident's claim is released; another investigation's claim is not ours to touch,
+    // also when it replaced ours between the read and the delete (hence the conditional delete).
+    if (read && claim?.incidentId === request.incidentId && (await deleteObjectIfUnchanged(s3, bucket, key, read.etag))) {
       note('claim', key, 'deleted');
     }
   }

@@ -2,6 +2,7 @@ import { DescribeVpcsCommand, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { deleteObjectIfUnchanged, getObjectVersioned } from '../../../functions/shared/adapters/s3';
 import { SimClock } from '../../../local/aws-sim/clock';
 import { SimulatedAccount } from '../../../local/aws-sim/account';
 import { tempDir } from '../../support/temp';
@@ -61,6 +62,25 @@ describe('simulated account', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'logs-bucket', Key: 'claims/i-1.json', Body: '{}', IfNoneMatch: '*' }));
     const error = await failure(s3.send(new PutObjectCommand({ Bucket: 'logs-bucket', Key: 'claims/i-1.json', Body: '{"b":1}', IfNoneMatch: '*' })));
     expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+  });
+
+  it('deletes a claim only while it is the version read: one rewritten since (If-Match on the ETag) stays', async () => {
+    // Prepare: our claim is read, then another investigation replaces it.
+    const a = account();
+    const s3 = a.clients().s3;
+    await s3.send(new PutObjectCommand({ Bucket: 'logs-bucket', Key: 'claims/i-1.json', Body: '{"incidentId":"gd-old"}' }));
+    const ours = await getObjectVersioned(s3, 'logs-bucket', 'claims/i-1.json');
+    await s3.send(new PutObjectCommand({ Bucket: 'logs-bucket', Key: 'claims/i-1.json', Body: '{"incidentId":"gd-new"}' }));
+
+    // Act
+    const deletedStale = await deleteObjectIfUnchanged(s3, 'logs-bucket', 'claims/i-1.json', ours?.etag as string);
+    const theirs = await getObjectVersioned(s3, 'logs-bucket', 'claims/i-1.json');
+    const deletedCurrent = await deleteObjectIfUnchanged(s3, 'logs-bucket', 'claims/i-1.json', theirs?.etag as string);
+
+    // Assess
+    expect([deletedStale, theirs?.text, deletedCurrent]).toEqual([false, '{"incidentId":"gd-new"}', true]);
+    expect(await getObjectVersioned(s3, 'logs-bucket', 'claims/i-1.json')).toBeUndefined();
+    expect(await deleteObjectIfUnchanged(s3, 'logs-bucket', 'claims/i-1.json', theirs?.etag as string)).toBe(false);
   });
 
   it('names a missing object NoSuchKey on GetObject and NotFound on HeadObject', async () => {
