@@ -261,7 +261,8 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       rows.map((r) => ({
         severity: /self.signed/i.test(str(r.validation_status)) ? 'medium' : 'low',
-        summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: certificate "${str(r.validation_status)}" (${num(r.connections)} connections)`,
+        // One row per (source, address, server name, status): name both, or rows look like duplicates.
+        summary: `${str(r.src)} → ${str(r.server_name) ? `${str(r.server_name)} (${str(r.dst)})` : str(r.dst)}: certificate "${str(r.validation_status)}" (${num(r.connections)} connections)`,
         evidence: evidenceOf(r),
       })),
   },
