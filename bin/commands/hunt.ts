@@ -10,7 +10,7 @@ export interface Io {
 }
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
-                       [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT ...]
+                       [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
                        [--format table|json|md] [--top N]
 Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally.
 The folder may hold our S3 layout (zeek/<log>/dt=.../hour=.../*.json.gz) or logs as Zeek writes
@@ -106,7 +106,9 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(`--format must be table, json or md\n`);
     return 2;
   }
-  const unknown = (values.only ?? []).filter((n) => !listHunts().some((h) => h.name === n));
+  // --only may repeat or take a comma list: --only beacon-ip,strobe.
+  const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const unknown = (only ?? []).filter((n) => !listHunts().some((h) => h.name === n));
   if (unknown.length > 0) {
     io.stderr(`unknown hunt(s): ${unknown.join(', ')}\n${HUNT_USAGE}\n`);
     return 2;
@@ -155,7 +157,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(`loaded ${loaded.map(([name, t]) => `${name} ${t.rows} rows/${t.files} files`).join(', ')}\n`);
     const extent = from && to ? undefined : await dataExtent(engine);
     const window = { from: from ?? extent?.from ?? new Date(0), to: to ?? extent?.to ?? new Date() };
-    const outcomes = await runHuntPack(engine, { ...window, hosts: values.host ?? [], pivotIps: values['pivot-ip'] ?? [], pivotDomains: values['pivot-domain'] ?? [] }, { only: values.only });
+    const outcomes = await runHuntPack(engine, { ...window, hosts: values.host ?? [], pivotIps: values['pivot-ip'] ?? [], pivotDomains: values['pivot-domain'] ?? [] }, { only });
     for (const o of outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
     const findings = ranked(outcomes);
     io.stdout(render(values.format ?? 'table', top ? findings.slice(0, top) : findings, outcomes, window));

@@ -63,6 +63,12 @@ describe('mirrorhunt hunt', () => {
     expect(c.err()).toContain('unknown hunt(s): nope');
   });
 
+  it('takes --only as a comma list as well as repeated', async () => {
+    const c = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), '--only', 'beacon-ip,strobe', '--only', 'pivot-ip', '--format', 'json'], c.io)).toBe(0);
+    expect((JSON.parse(c.out()) as { hunts: Array<{ name: string }> }).hunts.map((h) => h.name)).toEqual(['beacon-ip', 'strobe', 'pivot-ip']);
+  });
+
   it.each([
     [['--host', 'notanip'], 'not an IP address: notanip'],
     [['--pivot-ip', '10.0.0.1', '--pivot-ip', 'evil.example'], 'not an IP address: evil.example'],
