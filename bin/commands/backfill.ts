@@ -5,7 +5,7 @@ import { launchedFromView, type MirrorScope } from '../../functions/shared/domai
 import type { BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { mirrorInstancesToFleet, type FleetDecision } from '../../functions/shared/workflows/fleet-mirror';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
-import { STACK_USAGE, stackFrom } from './stack-option';
+import { REGION_USAGE, STACK_USAGE, regionFrom, stackFrom } from './stack-option';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -102,11 +102,8 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
   };
   const dryRun = values['dry-run'];
   // Adaptive retries also slow the client down when EC2 throttles the Describe calls.
-  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!options.ec2 && !region) {
-    io.stderr(`--region (or AWS_REGION) must name the stack's region, e.g. us-east-1\n${BACKFILL_USAGE}\n`);
-    return 2;
-  }
+  const region = regionFrom(values.region, env);
+  if (!options.ec2 && !region) return usageError(io, REGION_USAGE);
   const ec2 = options.ec2 ?? new EC2Client({ region, retryMode: 'adaptive', maxAttempts: 8 });
   const backoff = options.backoff ?? { retries: 8, baseMs: 500, maxMs: 30_000 };
   const pacer = options.pacer ?? createPacer(rate);

@@ -5,7 +5,7 @@ import { isFleetSession } from '../../functions/shared/domain/auto-mirror';
 import { withBackoff, type BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
 import type { Io } from './backfill';
-import { STACK_USAGE, stackFrom } from './stack-option';
+import { REGION_USAGE, STACK_USAGE, regionFrom, stackFrom } from './stack-option';
 
 export const UNMIRROR_USAGE = `usage: mirrorhunt unmirror --stack mirrorhunt-STAGE [--target-id tmt-...] [--region us-east-1] [--rate N] [--dry-run]
 Deletes the sessions that mirror instances onto the sensor fleet: only sessions tagged
@@ -23,6 +23,7 @@ interface UnmirrorOptions {
 }
 
 export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
   let values;
   try {
     ({ values } = parseArgs({
@@ -45,7 +46,7 @@ export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorO
     io.stdout(`${UNMIRROR_USAGE}\n`);
     return 0;
   }
-  const stack = stackFrom(values.stack, options.env ?? process.env);
+  const stack = stackFrom(values.stack, env);
   if (!stack) {
     io.stderr(`${STACK_USAGE}\n${UNMIRROR_USAGE}\n`);
     return 2;
@@ -60,9 +61,9 @@ export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorO
     io.stderr(`--rate must be a number of calls per second, above 0 and at most 100\n${UNMIRROR_USAGE}\n`);
     return 2;
   }
-  const region = values.region ?? (options.env ?? process.env).AWS_REGION ?? (options.env ?? process.env).AWS_DEFAULT_REGION;
+  const region = regionFrom(values.region, env);
   if (!options.ec2 && !region) {
-    io.stderr(`--region (or AWS_REGION) must name the stack's region, e.g. us-east-1\n${UNMIRROR_USAGE}\n`);
+    io.stderr(`${REGION_USAGE}\n${UNMIRROR_USAGE}\n`);
     return 2;
   }
   const ec2 = options.ec2 ?? new EC2Client({ region, retryMode: 'adaptive', maxAttempts: 8 });

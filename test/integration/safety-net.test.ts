@@ -58,6 +58,32 @@ async function abortedDuringCapture(): Promise<Aborted> {
   return { account, local, world, execution, lookalikes: [group.GroupId as string, filter.TrafficMirrorFilter?.TrafficMirrorFilterId as string] };
 }
 
+/**
+ * Runs one investigation to its end, calling `act` inside its Stop Mirroring step: the moment it
+ * is RUNNING with everything it created still in place.
+ */
+async function runActingMidFlight(account: SimulatedAccount, event: unknown, act: (deps: LocalInvestigation['deps'], incidentId: string) => Promise<void>): Promise<LocalExecution> {
+  const holder: { local?: LocalInvestigation } = {};
+  const local = createLocalInvestigation({
+    account,
+    queryEngine: async () => emptyEngine,
+    waitMs: 1,
+    retryMs: 1,
+    wrap: (name, fn) =>
+      name !== 'stopMirroring'
+        ? fn
+        : async (input) => {
+            await act((holder.local as LocalInvestigation).deps, (input as { incidentId: string }).incidentId);
+            return fn(input);
+          },
+  });
+  holder.local = local;
+  const trigger = await local.trigger(event);
+  const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName) as LocalExecution;
+  await execution.done;
+  return execution;
+}
+
 const ours = (account: SimulatedAccount) => account.listResources().filter((r) => r.tags[TAG_MANAGED] === 'true');
 const ids = (account: SimulatedAccount) => account.listResources().map((r) => r.id);
 
@@ -104,61 +130,30 @@ describe('the safety net for executions that never reach their own teardown', ()
   it('the sweeper leaves a running investigation alone', async () => {
     const { account, event } = seeded();
     let during: { decisions: Array<{ action: string }>; oursBefore: number; oursAfter: number } | undefined;
-    const holder: { local?: LocalInvestigation } = {};
-    // The sweep runs inside the Stop Mirroring step, so it sees the investigation RUNNING, mid-flight.
-    const local = createLocalInvestigation({
-      account,
-      queryEngine: async () => emptyEngine,
-      waitMs: 1,
-      retryMs: 1,
-      wrap: (name, fn) =>
-        name !== 'stopMirroring'
-          ? fn
-          : async (input) => {
-              const oursBefore = ours(account).length;
-              const report = await sweepOrphans((holder.local as LocalInvestigation).deps)({ dryRun: false });
-              during = { decisions: report.decisions, oursBefore, oursAfter: ours(account).length };
-              return fn(input);
-            },
+    const execution = await runActingMidFlight(account, event, async (deps) => {
+      const oursBefore = ours(account).length;
+      const report = await sweepOrphans(deps)({ dryRun: false });
+      during = { decisions: report.decisions, oursBefore, oursAfter: ours(account).length };
     });
-    holder.local = local;
-    const trigger = await local.trigger(event);
-    await local.stepFunctions.executions.get((trigger as { executionName: string }).executionName)?.done;
     expect(during?.decisions.map((d) => d.action)).toEqual(['keep']);
     expect(during?.oursAfter).toBe(during?.oursBefore);
-    expect(local.stepFunctions.executions.get((trigger as { executionName: string }).executionName)?.status).toBe('SUCCEEDED');
+    expect(execution.status).toBe('SUCCEEDED');
   });
 
   it("another stage sharing the account touches nothing of this stage's running investigation: not its sweeper, not its teardown of the same incident", async () => {
     // Prepare: dev runs with its own stack name and state machine, which has never heard of this
     // stage's execution; both act while this stage's investigation is mid-flight (Stop Mirroring).
     const { account, event } = seeded();
-    const holder: { local?: LocalInvestigation } = {};
     let during: { before: string[]; after: string[]; devDecisions: string[]; devDeleted: number } | undefined;
-    const local = createLocalInvestigation({
-      account,
-      queryEngine: async () => emptyEngine,
-      waitMs: 1,
-      retryMs: 1,
-      wrap: (name, fn) =>
-        name !== 'stopMirroring'
-          ? fn
-          : async (input) => {
-              const deps = (holder.local as LocalInvestigation).deps;
-              const dev = { ...deps, config: localConfig({ MIRRORHUNT_STACK: 'mirrorhunt-dev', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-dev-investigate' }) };
-              const before = ours(account).map((r) => r.id).sort();
-              const report = await sweepOrphans(dev)({ dryRun: false });
-              const teardown = await tearDownIncident(deps.clients, { bucket: LOCAL.bucket, stack: 'mirrorhunt-dev' }, { incidentId: (input as { incidentId: string }).incidentId }, deps.now);
-              during = { before, after: ours(account).map((r) => r.id).sort(), devDecisions: report.decisions.map((d) => d.action), devDeleted: teardown.deleted.length };
-              return fn(input);
-            },
-    });
-    holder.local = local;
 
     // Act
-    const trigger = await local.trigger(event);
-    const execution = local.stepFunctions.executions.get((trigger as { executionName: string }).executionName) as LocalExecution;
-    await execution.done;
+    const execution = await runActingMidFlight(account, event, async (deps, incidentId) => {
+      const dev = { ...deps, config: localConfig({ MIRRORHUNT_STACK: 'mirrorhunt-dev', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-dev-investigate' }) };
+      const before = ours(account).map((r) => r.id).sort();
+      const report = await sweepOrphans(dev)({ dryRun: false });
+      const teardown = await tearDownIncident(deps.clients, { bucket: LOCAL.bucket, stack: 'mirrorhunt-dev' }, { incidentId }, deps.now);
+      during = { before, after: ours(account).map((r) => r.id).sort(), devDecisions: report.decisions.map((d) => d.action), devDeleted: teardown.deleted.length };
+    });
 
     // Assess
     expect(during?.before.length).toBeGreaterThanOrEqual(5);

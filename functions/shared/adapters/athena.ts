@@ -29,7 +29,6 @@ export interface AthenaEngineOptions {
 }
 
 const MAX_POLL_INTERVAL_MS = 5000;
-const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded']);
 
 /**
  * Athena substitutes ExecutionParameters into the query text as SQL literals, so a string must
@@ -63,12 +62,10 @@ function athenaParameters(params: readonly SqlParam[]): string[] {
  * a failed hunt, reported in its outcome.
  */
 function translate(error: unknown, action: string): Error {
-  const code = awsErrorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
-  if (THROTTLING.has(code)) return new AwsThrottledError(`${action}: AWS throttled the call (${code})`, { cause: error });
   const general = translateAwsError(error, action);
   if (general instanceof AwsTransientError || general instanceof AwsThrottledError) return general;
-  return new HuntFailedError(`${action} failed with ${code}: ${message}`, { cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  return new HuntFailedError(`${action} failed with ${awsErrorCode(error)}: ${message}`, { cause: error });
 }
 
 const NUMERIC = new Set(['tinyint', 'smallint', 'integer', 'int', 'bigint', 'double', 'float', 'real', 'decimal']);

@@ -86,14 +86,16 @@ describe('runHunts with values from a hostile finding', () => {
   });
 });
 
+/** The state slices runHunts reads, for a one-hour capture of one host. */
+const huntState = {
+  incidentId: 'gd-16afba5c5c43e07c9e3e5e2e544e95df',
+  request: parseInvestigationRequest({ instanceId: 'i-0123456789abcdef0', reason: 'test' }),
+  target: { hosts: ['10.0.0.12'] },
+  mirror: { startedAt: '2026-11-24T08:00:00.000Z' },
+  mirrorStop: { stoppedAt: '2026-11-24T09:00:00.000Z' },
+};
+
 describe('runHunts and the engine it opens', () => {
-  const state = {
-    incidentId: 'gd-16afba5c5c43e07c9e3e5e2e544e95df',
-    request: parseInvestigationRequest({ instanceId: 'i-0123456789abcdef0', reason: 'test' }),
-    target: { hosts: ['10.0.0.12'] },
-    mirror: { startedAt: '2026-11-24T08:00:00.000Z' },
-    mirrorStop: { stoppedAt: '2026-11-24T09:00:00.000Z' },
-  };
 
   it('closes the engine after the pack, so a local engine gives back its memory and temporary folder', async () => {
     // Prepare: the Athena engine, with a close that records when it was called.
@@ -103,7 +105,7 @@ describe('runHunts and the engine it opens', () => {
     const traced = { ...base, queryEngine: async () => ({ ...engine, run: async (sql: string, params: readonly (string | number)[]) => { events.push('run'); return engine.run(sql, params); }, close: async () => { events.push('close'); } }) };
 
     // Act
-    await runHunts(traced)(state);
+    await runHunts(traced)(huntState);
 
     // Assess: closed exactly once, after every query.
     expect(events.filter((e) => e === 'close')).toHaveLength(1);
@@ -116,19 +118,12 @@ describe('runHunts and the engine it opens', () => {
     let closed = 0;
     const broken = { ...base, queryEngine: async () => ({ name: 'duckdb' as const, get concurrency(): number { throw new Error('engine lost'); }, run: async () => ({ rows: [], elapsedMs: 0 }), close: async () => { closed += 1; } }) };
 
-    await expect(runHunts(broken)(state)).rejects.toThrow('engine lost');
+    await expect(runHunts(broken)(huntState)).rejects.toThrow('engine lost');
     expect(closed).toBe(1);
   });
 });
 
 describe('runHunts and the Step Functions state limit', () => {
-  const state = {
-    incidentId: 'gd-16afba5c5c43e07c9e3e5e2e544e95df',
-    request: parseInvestigationRequest({ instanceId: 'i-0123456789abcdef0', reason: 'test' }),
-    target: { hosts: ['10.0.0.12'] },
-    mirror: { startedAt: '2026-11-24T08:00:00.000Z' },
-    mirrorStop: { stoppedAt: '2026-11-24T09:00:00.000Z' },
-  };
 
   it('keeps its result far under 256 KiB when a full port scan makes a 380 KB strobe row, and still reports it', async () => {
     // Prepare: every hunt answers; the strobe hunt with one pair that tried all 65,535 ports, and
@@ -145,7 +140,7 @@ describe('runHunts and the Step Functions state limit', () => {
     const base = deps();
 
     // Act
-    const result = await runHunts({ ...base, queryEngine: async () => engine })(state);
+    const result = await runHunts({ ...base, queryEngine: async () => engine })(huntState);
 
     // Assess
     expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(100 * 1024);
