@@ -5,6 +5,7 @@
  * how much of the window they cover; equal weights. Re-implemented from the formulas in
  * `hunting.md`, not from RITA's code. Pure: every input, including the window, is passed in.
  */
+import { severityOf, type Severity } from './severity';
 
 export interface BeaconWindow {
   /** Epoch seconds, inclusive. */
@@ -264,12 +265,7 @@ export function scorePackedBeats(packed: Float64Array, beat: number, window: Bea
   return scoreSorted(ts.subarray(0, n), sizes.subarray(0, n), window);
 }
 
-/** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100. */
-export function beaconSeverity(score: number): 'info' | 'low' | 'medium' | 'high' | 'critical' {
-  const x = score * 100;
-  if (x >= 100) return 'critical';
-  if (x >= 90) return 'high';
-  if (x >= 70) return 'medium';
-  if (x >= 50) return 'low';
-  return 'info';
+/** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100 (thresholds in `severity.ts`). */
+export function beaconSeverity(score: number): Severity {
+  return severityOf('beaconScore', score);
 }

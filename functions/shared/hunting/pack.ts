@@ -1,8 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isRetryable } from '../errors';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
 import { beaconSeverity, ritaWindow, scorePackedBeats, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
+import { SEVERITY_RANK, severityOf, type Severity } from './severity';
+import { MAX_SERIES_POINTS, type BeaconComponents, type ThreatKind } from './threat-list';
+
+export type { Severity } from './severity';
 
 export interface HuntParams {
   from: Date;
@@ -13,13 +18,23 @@ export interface HuntParams {
   pivotDomains: string[];
 }
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+/** Who a finding is about: the threat list merges findings with the same subject into one row. */
+export interface FindingSubject {
+  kind: ThreatKind;
+  src: string;
+  dst?: string;
+  /** Server name (SNI / HTTP Host / proxy CONNECT) when the pair is by name. */
+  host?: string;
+}
 
 export interface HuntFinding {
   severity: Severity;
   score?: number;
   summary: string;
   evidence: Record<string, unknown>;
+  subject?: FindingSubject;
+  /** Beacon hunts: the score's components (and the connection series, thinned), for the threat list. */
+  beacon?: BeaconComponents;
 }
 
 export interface HuntOutcome {
@@ -104,16 +119,23 @@ function packedBeats(list: SqlValue | undefined): Float64Array {
 }
 
 function bySeverityThen<T extends HuntFinding>(findings: T[]): T[] {
-  const rank: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
-  return findings.sort((a, b) => rank[b.severity] - rank[a.severity] || (b.score ?? 0) - (a.score ?? 0));
+  return findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.score ?? 0) - (a.score ?? 0) || a.summary.localeCompare(b.summary));
 }
 
-function bucket(value: number, thresholds: [number, number, number, number]): Severity {
-  if (value >= thresholds[3]) return 'critical';
-  if (value >= thresholds[2]) return 'high';
-  if (value >= thresholds[1]) return 'medium';
-  if (value >= thresholds[0]) return 'low';
-  return 'info';
+/**
+ * At most `MAX_SERIES_POINTS` [second, bytes] points of a pair's connections in time order, evenly
+ * thinned: enough to draw the intervals and sizes, small enough for the execution state.
+ */
+function seriesOf(sortedPacked: Float64Array): Array<[number, number]> {
+  const n = sortedPacked.length;
+  const step = n <= MAX_SERIES_POINTS ? 1 : n / MAX_SERIES_POINTS;
+  const out: Array<[number, number]> = [];
+  for (let k = 0; k < Math.min(n, MAX_SERIES_POINTS); k += 1) {
+    const v = sortedPacked[Math.floor(k * step)] as number;
+    const t = Math.floor(v / BEAT);
+    out.push([t, v - t * BEAT]);
+  }
+  return out;
 }
 
 function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
@@ -123,12 +145,16 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
   const window = ritaWindow(newest, ctx.window);
   const out: HuntFinding[] = [];
   for (const r of rows) {
-    const s = scorePackedBeats(packedBeats(r.beats), BEAT, window);
+    const packed = packedBeats(r.beats);
+    const s = scorePackedBeats(packed, BEAT, window);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     out.push({
       severity: beaconSeverity(s.score),
       score: s.score,
+      subject: peerKey === 'fqdn' ? { kind: 'pair', src: str(r.src), host: peer } : { kind: 'pair', src: str(r.src), dst: peer },
+      // scorePackedBeats sorted the beats in place: they are in time order now.
+      beacon: { ...s, mode: 'rita', series: seriesOf(packed) },
       summary: `${str(r.src)} → ${peer}: beacon score ${s.score.toFixed(3)}, ${s.connections} connections every ~${s.medianIntervalSeconds}s of ~${s.medianBytes} bytes`,
       evidence: {
         src: str(r.src),
@@ -149,6 +175,13 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
     });
   }
   return bySeverityThen(out);
+}
+
+/** A pair by server name when the row names one (a proxy's address says nothing of where it went), else by address. */
+function pairByName(r: Row, nameColumn: string): FindingSubject {
+  const name = str(r[nameColumn]).toLowerCase();
+  const dst = str(r.dst);
+  return name !== '' && name !== dst ? { kind: 'pair', src: str(r.src), dst, host: name } : { kind: 'pair', src: str(r.src), dst };
 }
 
 /** Columns passed through as evidence, numbers kept numeric. */
@@ -182,7 +215,8 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
-          severity: bucket(num(r.total_duration), [3600, 14400, 28800, 43200]),
+          severity: severityOf('longConnectionSeconds', num(r.total_duration)),
+          subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) },
           summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.total_duration) / 3600).toFixed(1)} h connected over ${num(r.connections)} connections`,
           evidence: evidenceOf(r),
         })),
@@ -192,7 +226,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'strobe',
     title: 'Strobes',
     description: 'Pairs with at least one connection per second on average over the window (RITA: 86,400 a day).',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.connections)} connections`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) }, summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.connections)} connections`, evidence: evidenceOf(r) })),
   },
   {
     name: 'dns-tunnelling',
@@ -201,7 +235,8 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
-          severity: bucket(num(r.subdomains), [100, 500, 800, 1000]),
+          severity: severityOf('dnsSubdomains', num(r.subdomains)),
+          subject: { kind: 'dns-tunnelling' as const, src: str(r.clients).split(',')[0] ?? '', host: str(r.domain) },
           summary: `${str(r.domain)}: ${num(r.subdomains)} distinct names in ${num(r.queries)} queries`,
           evidence: evidenceOf(r),
         })),
@@ -213,7 +248,8 @@ const HUNTS: HuntDefinition[] = [
     description: 'Hosts with many distinct names answered NXDOMAIN, a large share of their lookups.',
     toFindings: (rows) =>
       rows.map((r) => ({
-        severity: num(r.nxdomain_names) >= 100 ? 'high' : 'medium',
+        severity: severityOf('nxdomainNames', num(r.nxdomain_names)),
+        subject: { kind: 'dga' as const, src: str(r.src) },
         summary: `${str(r.src)}: ${num(r.nxdomain_names)} names did not exist (${Math.round(num(r.nxdomain_ratio) * 100)}% of ${num(r.queries)} lookups)`,
         evidence: evidenceOf(r),
       })),
@@ -224,7 +260,8 @@ const HUNTS: HuntDefinition[] = [
     description: 'A source trying at least 50 ports on one destination.',
     toFindings: (rows) =>
       rows.map((r) => ({
-        severity: num(r.distinct_ports) >= 500 ? 'high' : 'medium',
+        severity: severityOf('scannedPorts', num(r.distinct_ports)),
+        subject: { kind: 'port-scan' as const, src: str(r.src), dst: str(r.dst) },
         summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.distinct_ports)} ports tried, ${num(r.failed_connections)} of ${num(r.connections)} connections failed`,
         evidence: evidenceOf(r),
       })),
@@ -236,7 +273,8 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
-          severity: bucket(num(r.bytes_out), [50 * MIB, 50 * MIB, 500 * MIB, 5 * 1024 * MIB]),
+          severity: severityOf('exfiltrationBytes', num(r.bytes_out)),
+          subject: { kind: 'exfiltration' as const, src: str(r.src), dst: str(r.dst) },
           summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.bytes_out) / MIB).toFixed(1)} MiB out, ${(num(r.bytes_in) / MIB).toFixed(1)} MiB in`,
           evidence: evidenceOf(r),
         })),
@@ -246,13 +284,13 @@ const HUNTS: HuntDefinition[] = [
     name: 'rare-user-agent',
     title: 'Rare user agents',
     description: 'User agents a source uses toward only one destination.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.host) || str(r.dst)}: user agent "${str(r.user_agent)}" used for this destination only (${num(r.requests)} requests)`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: pairByName(r, 'host'), summary: `${str(r.src)} → ${str(r.host) || str(r.dst)}: user agent "${str(r.user_agent)}" used for this destination only (${num(r.requests)} requests)`, evidence: evidenceOf(r) })),
   },
   {
     name: 'rare-ja3',
     title: 'Rare JA3 client fingerprints',
     description: 'TLS client fingerprints a source uses toward only one destination.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: JA3 ${str(r.ja3)} used for this destination only (${num(r.connections)} connections)`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: pairByName(r, 'server_name'), summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: JA3 ${str(r.ja3)} used for this destination only (${num(r.connections)} connections)`, evidence: evidenceOf(r) })),
   },
   {
     name: 'invalid-tls',
@@ -261,6 +299,7 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       rows.map((r) => ({
         severity: /self.signed/i.test(str(r.validation_status)) ? 'medium' : 'low',
+        subject: { kind: 'tls' as const, src: str(r.src), dst: str(r.dst), ...(str(r.server_name) ? { host: str(r.server_name) } : {}) },
         // One row per (source, address, server name, status): name both, or rows look like duplicates.
         summary: `${str(r.src)} → ${str(r.server_name) ? `${str(r.server_name)} (${str(r.dst)})` : str(r.dst)}: certificate "${str(r.validation_status)}" (${num(r.connections)} connections)`,
         evidence: evidenceOf(r),
@@ -270,7 +309,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'http-no-host',
     title: 'HTTP without a Host header',
     description: 'HTTP requests that carry no Host header.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}: ${num(r.requests)} requests without Host, e.g. ${str(r.example_uri)}`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) }, summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}: ${num(r.requests)} requests without Host, e.g. ${str(r.example_uri)}`, evidence: evidenceOf(r) })),
   },
   {
     name: 'pivot-ip',
@@ -279,6 +318,7 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       rows.map((r) => ({
         severity: 'high' as const,
+        subject: { kind: 'pivot-ip' as const, src: str(r.src), dst: str(r.dst) },
         summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}/${str(r.proto)}${str(r.service) ? ` (${str(r.service)})` : ''}: ${num(r.connections)} connections, ${num(r.bytes_out)} bytes out, ${num(r.bytes_in)} bytes in`,
         evidence: evidenceOf(r),
       })),
@@ -287,7 +327,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'pivot-domain',
     title: "Finding pivot: lookups of and traffic to the finding's domains",
     description: 'DNS queries, HTTP hosts and TLS server names matching the domains named by the finding.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pivot-domain' as const, src: str(r.src), dst: str(r.dst), host: str(r.name) }, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
   },
 ];
 
@@ -342,7 +382,6 @@ export function columnsReadByPack(queriesDir?: string): Record<string, string[]>
 
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
 /** Error names the investigate state machine retries (its Retry blocks name them). */
-const RETRYABLE = new Set(['AwsThrottledError', 'AwsTransientError']);
 /**
  * How long after a record its log file may be closed and shipped: the longest rotation interval a
  * sensor may use (an hour) plus the flush and upload after it, generously. Logs are partitioned by
@@ -429,7 +468,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       const err = error instanceof Error ? error : new Error(String(error));
       // Throttling and transient failures are the state machine's to retry (with backoff), not a
       // hunt's result: reported as a failed hunt they would reach the report as if final.
-      if (RETRYABLE.has(err.name)) throw err;
+      if (isRetryable(err)) throw err;
       return { name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` };
     }
   };

@@ -147,7 +147,8 @@ describe('runHunts and the Step Functions state limit', () => {
     expect(result.truncated).toBe(true);
     const strobe = result.outcomes.find((o) => o.name === 'strobe');
     expect(strobe?.findingCount).toBe(1);
-    expect(String(strobe?.findings[0]?.evidence.ports)).toMatch(/^1,2,3,.*… \(\+\d+ chars\)$/);
+    const strobeThreat = result.threats.findings.find((t) => t.hunts.includes('strobe'));
+    expect((strobeThreat?.evidence.ports as unknown[]).length).toBeLessThanOrEqual(51);
     expect(result.outcomes.find((o) => o.name === 'rare-user-agent')?.findingCount).toBe(10);
   });
 });
