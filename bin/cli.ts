@@ -37,14 +37,14 @@ export const RULES = {
 export function parseMinutes(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const minutes = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(minutes) || minutes < 1 || minutes > MAX_CAPTURE_MINUTES) throw new UsageError(`${RULES.minutes}, got "${value}"`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(minutes) || minutes < 1 || minutes > MAX_CAPTURE_MINUTES) throw new UsageError(`${RULES.minutes}; got "${value}"`);
   return minutes;
 }
 
 /** `--rate`: calls per second for the fleet commands. */
 export function parseRate(value: string): number {
   const rate = Number(value);
-  if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`${RULES.rate}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`${RULES.rate}; got "${value}"`);
   return rate;
 }
 
