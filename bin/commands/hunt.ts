@@ -1,21 +1,28 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
 import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
-import { buildThreatList, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
+import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
+import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
 import { CliError, parseCommandArgs, RULES, runCommand, UsageError, type Io } from '../cli';
 
 export type { Io } from '../cli';
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
-                       [--format text|json|md] [--top N]
+                       [--format text|json|md] [--top N] [--mode capture|rita]
+                       [--scope FILE] [--internal CIDR ...] [--never-include CIDR|DOMAIN ...]
+                       [--always-include CIDR|DOMAIN ...]
 Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally, and
 prints one ranked threat list (one row per pair, merging beacon, long connection, strobe and modifiers).
 The folder may hold our S3 layout (zeek/<log>/dt=.../hour=.../*.json.gz) or logs as Zeek writes
 them: conn.log, conn.*.log.gz, dns.json.gz, ... (JSON or TSV, gzip or not).
-Without --from/--to the window is the time span of the logs. Exit code 0 also when nothing is found.
+Without --from/--to the window is the time span of the logs. --mode capture (default) judges
+beacons against that window; --mode rita against RITA's 24 h (for calibration). Scope follows RITA:
+internal -> external pairs (internal: RFC 1918, 100.64.0.0/10, fd00::/8 and --internal), DNS and
+proxied pairs from internal sources, the --host addresses in both directions; multicast,
+link-local, loopback and broadcast never. --scope reads a JSON file with RITA's filter keys. Exit code 0 also when nothing is found.
 hunts: ${listHunts().map((h) => h.name).join(', ')}`;
 
 /** The local engine loaded no record from the folder: nothing to hunt. */
@@ -36,6 +43,8 @@ export interface HuntFolderOptions {
   pivotDomains?: string[];
   only?: string[];
   onProgress?: (message: string) => void;
+  mode?: ScoringMode;
+  scope?: ScopeConfig;
 }
 
 export interface HuntFolderResult {
@@ -71,12 +80,30 @@ export async function huntFolder(folder: string, options: HuntFolderOptions = {}
       throw new WindowOutsideLogsError(`${given} selects no records: the logs in ${folder} run from ${extent.from.toISOString()} to ${extent.to.toISOString()}`);
     }
     if (window.from.getTime() >= window.to.getTime()) throw new WindowOutsideLogsError(`--from ${window.from.toISOString()} is not before the end of the window, ${window.to.toISOString()}`);
-    const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [] }, { only: options.only });
-    const threats = buildThreatList(outcomes, { mode: 'rita', window: { from: window.from.toISOString(), to: window.to.toISOString() } });
+    const mode = options.mode ?? 'capture';
+    const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope }, { only: options.only });
+    const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() } });
     return { threats, outcomes, window, tables: engine.tables, loadWarnings };
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The scope from a file (JSON with RITA's keys: internal_subnets, never_included_subnets, ...)
+ * and the options on top: `--internal` adds internal CIDRs; `--never-include` and
+ * `--always-include` take CIDRs or domains (a value that is not an address is a domain).
+ */
+function scopeFromOptions(file: string | undefined, internal: string[] = [], never: string[] = [], always: string[] = []): ScopeConfig {
+  const base = file ? parseScopeConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown) : DEFAULT_SCOPE;
+  const isAddress = (v: string): boolean => isIP(v.split('/')[0] ?? '') !== 0;
+  return parseScopeConfig({
+    internal_subnets: [...base.internalSubnets, ...internal],
+    never_included_subnets: [...base.neverIncludedSubnets, ...never.filter(isAddress)],
+    always_included_subnets: [...base.alwaysIncludedSubnets, ...always.filter(isAddress)],
+    never_included_domains: [...base.neverIncludedDomains, ...never.filter((v) => !isAddress(v))],
+    always_included_domains: [...base.alwaysIncludedDomains, ...always.filter((v) => !isAddress(v))],
+  });
 }
 
 function parseDate(value: string | undefined, flag: string): Date | undefined {
@@ -140,6 +167,11 @@ async function hunt(argv: string[], io: Io): Promise<number> {
       'pivot-domain': { type: 'string', multiple: true },
       only: { type: 'string', multiple: true },
       format: { type: 'string', default: 'table' },
+      mode: { type: 'string', default: 'capture' },
+      scope: { type: 'string' },
+      internal: { type: 'string', multiple: true },
+      'never-include': { type: 'string', multiple: true },
+      'always-include': { type: 'string', multiple: true },
       top: { type: 'string' },
     },
     true,
@@ -169,6 +201,13 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   const notIps = [...(values.host ?? []), ...(values['pivot-ip'] ?? [])].filter((h) => isIP(h.trim()) === 0);
   if (notIps.length > 0) throw new UsageError(`not an IP address: ${notIps.join(', ')} (--host and --pivot-ip take addresses)`);
 
+  if (values.mode !== 'capture' && values.mode !== 'rita') throw new UsageError(`--mode must be capture or rita; got "${values.mode}"`);
+  let scope: ScopeConfig;
+  try {
+    scope = scopeFromOptions(values.scope, values.internal, values['never-include'], values['always-include']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   let lastProgress = 0;
   let result: HuntFolderResult;
   try {
@@ -179,6 +218,8 @@ async function hunt(argv: string[], io: Io): Promise<number> {
       pivotIps: values['pivot-ip'] ?? [],
       pivotDomains: values['pivot-domain'] ?? [],
       only,
+      mode: values.mode,
+      scope,
       onProgress: (message) => {
         // Progress only on inputs big enough to make someone wonder, and at most twice a second.
         const now = Date.now();

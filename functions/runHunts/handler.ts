@@ -1,6 +1,7 @@
 import { fitThreatsToState } from '../shared/domain/hunts-state';
 import { runHuntPack } from '../shared/hunting/pack';
 import { buildThreatList } from '../shared/hunting/threat-list';
+import { DEFAULT_SCOPE } from '../shared/hunting/scope';
 import { asState, requireSlice, type HuntsResult } from '../shared/domain/state';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
@@ -24,13 +25,16 @@ export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsRes
       hosts: state.target.hosts,
       pivotIps: state.request.pivotIps,
       pivotDomains: state.request.pivotDomains,
+      // The capture is the window; the VPC's own ranges are internal besides RITA's defaults.
+      mode: 'capture',
+      scope: { ...DEFAULT_SCOPE, internalSubnets: [...DEFAULT_SCOPE.internalSubnets, ...(state.target.cidrs?.ipv4 ?? []), ...(state.target.cidrs?.ipv6 ?? [])] },
     });
   } finally {
     // A local engine holds memory and a temporary folder; a warm Lambda or the demo must not keep them.
     await engine.close?.();
   }
   const bytes = outcomes.map((o) => o.bytesScanned).filter((b): b is number => typeof b === 'number');
-  const threats = fitThreatsToState(buildThreatList(outcomes, { mode: 'rita', window }));
+  const threats = fitThreatsToState(buildThreatList(outcomes, { mode: 'capture', window }));
   deps.logger.info('hunts finished', { incidentId: state.incidentId, hunts: outcomes.length, threats: threats.total, truncated: threats.truncated ?? false });
   return {
     engine: engine.name,

@@ -5,17 +5,22 @@ import type { QueryEngine, SqlParam, SqlValue } from './engine';
 import { beaconSeverity, ritaWindow, scorePackedBeats, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
 import { SEVERITY_RANK, severityOf, type Severity } from './severity';
-import { MAX_SERIES_POINTS, type BeaconComponents, type ThreatKind } from './threat-list';
+import { MAX_SERIES_POINTS, type BeaconComponents, type ScoringMode, type ThreatKind } from './threat-list';
+import { createScope, DEFAULT_SCOPE, type Scope, type ScopeConfig } from './scope';
 
 export type { Severity } from './severity';
 
 export interface HuntParams {
   from: Date;
   to: Date;
-  /** The watched hosts' addresses; empty means every host in the logs. */
+  /** The watched hosts' addresses, scored in both directions; empty means every host in the logs. */
   hosts: string[];
   pivotIps: string[];
   pivotDomains: string[];
+  /** What is internal and what is never scored (`scope.ts`); RITA's defaults when absent. */
+  scope?: ScopeConfig;
+  /** `capture` (default): beacons are judged against the hunt window; `rita`: RITA's 24 h window. */
+  mode?: ScoringMode;
 }
 
 /** Who a finding is about: the threat list merges findings with the same subject into one row. */
@@ -61,6 +66,8 @@ export function queryLimit(sql: string): number | undefined {
 interface HuntContext {
   params: HuntParams;
   window: BeaconWindow;
+  mode: ScoringMode;
+  scope: Scope;
 }
 
 interface HuntDefinition {
@@ -72,6 +79,13 @@ interface HuntDefinition {
 
 /** Beacons below RITA's lowest bucket (0.5) are noise in a report. */
 const MIN_BEACON_SCORE = 0.5;
+/** A pair spread over this many destination ports is a scan (or a service sweep), never a beacon. */
+export const BEACON_MAX_PORTS = 10;
+/**
+ * An inbound pair to a watched host counts as a conversation (and is scored as a beacon) only
+ * when at least this share of its connections carried data both ways; the rest are probes.
+ */
+const INBOUND_ESTABLISHED_SHARE = 0.5;
 const MIB = 1024 * 1024;
 
 const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
@@ -139,14 +153,28 @@ function seriesOf(sortedPacked: Float64Array): Array<[number, number]> {
 }
 
 function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
-  // RITA scores the last 24 hours of the data; the newest connection among candidates stands in for "now".
+  // RITA scores the last 24 hours of the data; the newest connection among candidates stands in
+  // for "now". In an investigation the capture is the window.
   let newest = 0;
   for (const r of rows) newest = Math.max(newest, num(r.last_ts));
-  const window = ritaWindow(newest, ctx.window);
+  const window = ctx.mode === 'rita' ? ritaWindow(newest, ctx.window) : ctx.window;
   const out: HuntFinding[] = [];
   for (const r of rows) {
+    const src = str(r.src);
+    const peer0 = str(r[peerKey]);
+    if (peerKey === 'fqdn' ? !ctx.scope.keepNamedPair(src, peer0) : !ctx.scope.keepConnPair(src, peer0)) continue;
+    if (peerKey === 'dst' && str(r.ports).split(',').filter(Boolean).length >= BEACON_MAX_PORTS) continue;
+    if (peerKey === 'dst' && ctx.scope.pairRole(src, peer0) === 'inbound-watched' && num(r.established) < INBOUND_ESTABLISHED_SHARE * num(r.connections)) {
+      out.push({
+        severity: 'low',
+        subject: { kind: 'pair', src, dst: peer0 },
+        summary: `${src} → ${peer0}: ${num(r.connections)} inbound connection attempts from the Internet, ${num(r.established)} carried data both ways`,
+        evidence: { src, dst: peer0, direction: 'inbound', ports: str(r.ports).split(',').filter(Boolean).map(Number), connections: num(r.connections), established: num(r.established), totalBytes: num(r.total_bytes), firstSeen: iso(r.first_ts), lastSeen: iso(r.last_ts) },
+      });
+      continue;
+    }
     const packed = packedBeats(r.beats);
-    const s = scorePackedBeats(packed, BEAT, window);
+    const s = scorePackedBeats(packed, BEAT, window, ctx.mode);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     out.push({
@@ -154,7 +182,7 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
       score: s.score,
       subject: peerKey === 'fqdn' ? { kind: 'pair', src: str(r.src), host: peer } : { kind: 'pair', src: str(r.src), dst: peer },
       // scorePackedBeats sorted the beats in place: they are in time order now.
-      beacon: { ...s, mode: 'rita', series: seriesOf(packed) },
+      beacon: { ...s, mode: ctx.mode, series: seriesOf(packed) },
       summary: `${str(r.src)} → ${peer}: beacon score ${s.score.toFixed(3)}, ${s.connections} connections every ~${s.medianIntervalSeconds}s of ~${s.medianBytes} bytes`,
       evidence: {
         src: str(r.src),
@@ -182,6 +210,26 @@ function pairByName(r: Row, nameColumn: string): FindingSubject {
   const name = str(r[nameColumn]).toLowerCase();
   const dst = str(r.dst);
   return name !== '' && name !== dst ? { kind: 'pair', src: str(r.src), dst, host: name } : { kind: 'pair', src: str(r.src), dst };
+}
+
+/** Whether a finding's subject is in scope (`scope.ts`); beacons and scans apply it themselves. */
+function inScope(f: HuntFinding, scope: Scope): boolean {
+  const s = f.subject;
+  if (!s) return true;
+  switch (s.kind) {
+    case 'pair':
+      return s.host ? scope.keepNamedPair(s.src, s.host) : scope.keepConnPair(s.src, s.dst ?? '');
+    case 'exfiltration':
+      return scope.keepConnPair(s.src, s.dst ?? '');
+    case 'tls':
+      return scope.keepConnPair(s.src, s.dst ?? '') && (s.host === undefined || scope.keepDomain(s.host));
+    case 'dga':
+      return scope.keepDnsClient(s.src);
+    case 'dns-tunnelling':
+      return s.host === undefined || scope.keepDomain(s.host);
+    default:
+      return true;
+  }
 }
 
 /** Columns passed through as evidence, numbers kept numeric. */
@@ -250,31 +298,43 @@ const HUNTS: HuntDefinition[] = [
       rows.map((r) => ({
         severity: severityOf('nxdomainNames', num(r.nxdomain_names)),
         subject: { kind: 'dga' as const, src: str(r.src) },
-        summary: `${str(r.src)}: ${num(r.nxdomain_names)} names did not exist (${Math.round(num(r.nxdomain_ratio) * 100)}% of ${num(r.queries)} lookups)`,
+        summary: `${str(r.src)}: ${num(r.nxdomain_names)} names did not exist (${Math.round(num(r.nxdomain_ratio) * 100)}% of the ${num(r.names)} distinct names it looked up)`,
         evidence: evidenceOf(r),
       })),
   },
   {
     name: 'port-scan',
     title: 'Port scans',
-    description: 'A source trying at least 50 ports on one destination.',
-    toFindings: (rows) =>
-      rows.map((r) => ({
-        severity: severityOf('scannedPorts', num(r.distinct_ports)),
-        subject: { kind: 'port-scan' as const, src: str(r.src), dst: str(r.dst) },
-        summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.distinct_ports)} ports tried, ${num(r.failed_connections)} of ${num(r.connections)} connections failed`,
-        evidence: evidenceOf(r),
-      })),
+    description: 'One source probing at least 50 ports of one host (vertical) or 50 hosts that never answered (horizontal); one row per scanner.',
+    toFindings: (rows, ctx) =>
+      rows.flatMap((r) => {
+        const src = str(r.src);
+        if (ctx.scope.isExcluded(src)) return [];
+        const vertical = num(r.max_ports_per_host);
+        const horizontal = num(r.failed_hosts);
+        const measured = [severityOf('scannedPorts', vertical), severityOf('scannedHosts', horizontal)].sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a])[0] as Severity;
+        // An Internet scanner of a watched host is background noise unless it got somewhere.
+        const fromOutside = !ctx.scope.isInternal(src);
+        const severity: Severity = fromOutside && num(r.established) === 0 ? 'low' : measured;
+        const shape = vertical >= 50 ? `${vertical} ports of ${str(r.top_dst)}` : `${horizontal} hosts that never answered`;
+        return [{
+          severity,
+          subject: { kind: 'port-scan' as const, src, ...(vertical >= 50 ? { dst: str(r.top_dst) } : {}) },
+          summary: `${src} scanned ${shape} (${num(r.hosts)} host(s), ${num(r.probes)} probes, ${num(r.failed_probes)} failed, ${num(r.established)} with data both ways)${fromOutside ? ', from outside' : ''}`,
+          evidence: evidenceOf(r),
+        }];
+      }),
   },
   {
     name: 'exfiltration',
     title: 'Exfiltration volume',
-    description: 'Internal hosts sending at least 50 MiB to one external address.',
+    description: 'Internal hosts uploading at least 10 MiB to one external address, more than they received from it.',
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
           severity: severityOf('exfiltrationBytes', num(r.bytes_out)),
-          subject: { kind: 'exfiltration' as const, src: str(r.src), dst: str(r.dst) },
+          // A pair: merged with what the other hunts say of the same source and destination.
+          subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) },
           summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.bytes_out) / MIB).toFixed(1)} MiB out, ${(num(r.bytes_in) / MIB).toFixed(1)} MiB in`,
           evidence: evidenceOf(r),
         })),
@@ -347,10 +407,56 @@ export function resolveQueriesDir(start: string = __dirname): string {
 }
 
 export interface QueryFile {
+  /** The SQL engines run: the file with each `:name` placeholder compiled to a positional `?`. */
   sql: string;
-  /** Parameter names in `?` order, from the file's `-- params:` header line. */
+  /** Parameter names in `?` order, derived from the placeholders (a name used twice binds twice). */
   params: string[];
   header: Record<string, string>;
+  /** The file as written, with its named placeholders. */
+  source: string;
+}
+
+/**
+ * Compiles `:name` placeholders to `?` (Athena's execution parameters are positional only:
+ * https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html) and lists
+ * the names in order. Comments (`-- ...`), string literals (`'...'`) and quoted identifiers
+ * (`"..."`) are copied as they are, and `::` (a cast) is not a placeholder.
+ */
+export function compileNamedParameters(text: string): { sql: string; params: string[] } {
+  const params: string[] = [];
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i);
+      const stop = end === -1 ? text.length : end;
+      out += text.slice(i, stop);
+      i = stop;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < text.length) {
+        if (text[j] === c) {
+          if (text[j + 1] === c) j += 2;
+          else break;
+        } else j += 1;
+      }
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === ':' && text[i + 1] === ':') {
+      out += '::';
+      i += 2;
+    } else if (c === ':' && /[A-Za-z_]/.test(text[i + 1] ?? '')) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1)) as RegExpExecArray;
+      params.push(m[0]);
+      out += '?';
+      i += 1 + m[0].length;
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return { sql: out, params };
 }
 
 export function parseQueryFile(text: string): QueryFile {
@@ -359,8 +465,8 @@ export function parseQueryFile(text: string): QueryFile {
     const m = /^--\s*([a-z]+):\s*(.*)$/.exec(line);
     if (m?.[1] && m[2] !== undefined) header[m[1]] = m[2].trim();
   }
-  const params = (header.params ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  return { sql: text, params, header };
+  const { sql, params } = compileNamedParameters(text);
+  return { sql, params, header, source: text };
 }
 
 export function readQuery(name: string, queriesDir?: string): QueryFile {
@@ -447,7 +553,7 @@ export function bindParameters(query: QueryFile, values: Record<string, SqlParam
 export async function runHuntPack(engine: QueryEngine, params: HuntParams, options: { only?: string[]; queriesDir?: string; concurrency?: number } = {}): Promise<HuntOutcome[]> {
   const queriesDir = options.queriesDir ?? resolveQueriesDir();
   const values = parameterValues(params);
-  const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 } };
+  const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }, mode: params.mode ?? 'capture', scope: createScope(params.scope ?? DEFAULT_SCOPE, params.hosts) };
   const selected = options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS;
   const runOne = async (hunt: HuntDefinition): Promise<HuntOutcome> => {
     const started = Date.now();
@@ -458,7 +564,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       return {
         name: hunt.name,
         title: hunt.title,
-        findings: hunt.toFindings(run.rows, ctx),
+        findings: hunt.toFindings(run.rows, ctx).filter((f) => inScope(f, ctx.scope)),
         rowsReturned: run.rows.length,
         elapsedMs: run.elapsedMs,
         ...(run.bytesScanned !== undefined ? { bytesScanned: run.bytesScanned } : {}),

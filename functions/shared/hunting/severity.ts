@@ -21,8 +21,8 @@ export const SEVERITY_THRESHOLDS = {
   longConnectionSeconds: [3600, 14_400, 28_800, 43_200],
   /** RITA's DNS C2 buckets on distinct names under one registered domain. */
   dnsSubdomains: [100, 500, 800, 1000],
-  /** Bytes one internal host sent one external address (50 MiB is where the hunt starts reporting). */
-  exfiltrationBytes: [50 * 1024 * 1024, 50 * 1024 * 1024, 500 * 1024 * 1024, 5 * 1024 * 1024 * 1024],
+  /** Bytes one internal host uploaded to one external address (10 MiB is where the hunt starts reporting). */
+  exfiltrationBytes: [10 * 1024 * 1024, 50 * 1024 * 1024, 500 * 1024 * 1024, 5 * 1024 * 1024 * 1024],
   /** Distinct NXDOMAIN names of one host (the hunt starts at 25). */
   nxdomainNames: [25, 25, 100, 1000],
   /** A vertical scan: distinct ports one source tried on one host (the hunt starts at 50). */

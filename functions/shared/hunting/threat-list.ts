@@ -112,15 +112,28 @@ const LONG_CONNECTION_STEPS: Array<[seconds: number, score: number]> = [
   [86_400, 1],
 ];
 
-export function longConnectionScore(seconds: number): number {
-  if (!(seconds >= (LONG_CONNECTION_STEPS[0] as [number, number])[0])) return 0;
-  for (let i = 1; i < LONG_CONNECTION_STEPS.length; i += 1) {
-    const [s1, v1] = LONG_CONNECTION_STEPS[i] as [number, number];
-    const [s0, v0] = LONG_CONNECTION_STEPS[i - 1] as [number, number];
-    if (seconds < s1) return round3(v0 + ((seconds - s0) / (s1 - s0)) * (v1 - v0));
+function interpolate(steps: Array<[number, number]>, x: number): number {
+  if (!(x >= (steps[0] as [number, number])[0])) return 0;
+  for (let i = 1; i < steps.length; i += 1) {
+    const [s1, v1] = steps[i] as [number, number];
+    const [s0, v0] = steps[i - 1] as [number, number];
+    if (x < s1) return round3(v0 + ((x - s0) / (s1 - s0)) * (v1 - v0));
   }
   return 1;
 }
+
+export function longConnectionScore(seconds: number): number {
+  return interpolate(LONG_CONNECTION_STEPS, seconds);
+}
+
+/** An upload on the exfiltration hunt's buckets (10 / 50 / 500 MiB / 5 GiB), scored like a long connection. */
+const MIB = 1024 * 1024;
+export function exfiltrationScore(bytesOut: number): number {
+  return interpolate([[10 * MIB, 0.4], [50 * MIB, 0.6], [500 * MIB, 0.8], [5 * 1024 * MIB, 1]], bytesOut);
+}
+
+/** Each further hunt that independently flags the pair (beacon, long connection, upload, strobe) adds this. */
+export const CORROBORATION = 0.1;
 
 /** A strobe is RITA's "high" impact by default. */
 export const STROBE_SCORE = CATEGORY_SCORE.high;
@@ -162,10 +175,13 @@ function mergePair(key: string, parts: Part[]): Threat {
   const beacon = parts.map((p) => p.finding.beacon).filter((b): b is BeaconComponents => b !== undefined).sort((a, b) => b.score - a.score)[0];
   const long = parts.find((p) => p.hunt === 'long-connections')?.finding.evidence;
   const strobe = parts.find((p) => p.hunt === 'strobe')?.finding.evidence;
+  const exfil = parts.find((p) => p.hunt === 'exfiltration')?.finding.evidence;
   const longSeconds = num(long?.total_duration) ?? 0;
-  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(longSeconds), strobe: strobe ? STROBE_SCORE : 0 };
-  const base = Math.max(components.beacon, components.longConnection, components.strobe);
+  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(longSeconds), strobe: strobe ? STROBE_SCORE : 0, exfiltration: exfiltrationScore(num(exfil?.bytes_out) ?? 0) };
+  const base = Math.max(components.beacon, components.longConnection, components.strobe, components.exfiltration);
   const modifiers: Array<{ name: string; delta: number; detail: string }> = [];
+  const flagged = Object.entries(components).filter(([, v]) => v > 0).map(([k]) => k);
+  if (flagged.length > 1) modifiers.push({ name: 'corroborated', delta: round3(CORROBORATION * (flagged.length - 1)), detail: `flagged by ${flagged.length} hunts (${flagged.join(', ')})` });
   const rare = parts.find((p) => p.hunt === 'rare-user-agent' || p.hunt === 'rare-ja3');
   if (rare) {
     const e = rare.finding.evidence;
@@ -187,6 +203,7 @@ function mergePair(key: string, parts: Part[]): Threat {
   if (beacon) what.push(`beacon ${beacon.score.toFixed(3)} (${beacon.connections} connections every ~${beacon.medianIntervalSeconds}s of ~${beacon.medianBytes} bytes)`);
   if (long) what.push(`${(longSeconds / 3600).toFixed(1)} h connected`);
   if (strobe) what.push(`strobe, ${String(strobe.connections)} connections`);
+  if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received)`);
   for (const m of modifiers) what.push(m.detail);
   const evidence: Record<string, unknown> = {
     components,
@@ -196,6 +213,7 @@ function mergePair(key: string, parts: Part[]): Threat {
     ...(times.length > 0 ? { firstSeen: times[0], lastSeen: times[times.length - 1] } : {}),
     ...(beacon ? { connections: beacon.connections } : num(long?.connections) !== undefined ? { connections: num(long?.connections) } : {}),
     ...(long ? { durationSeconds: longSeconds, longestSeconds: num(long.longest_duration) } : {}),
+    ...(exfil ? { bytesOut: num(exfil.bytes_out), bytesIn: num(exfil.bytes_in) } : {}),
     ...(num(long?.total_bytes) !== undefined || num(beacon ? parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes : undefined) !== undefined
       ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }
       : {}),

@@ -27,8 +27,12 @@ describe('the ranked threat list', () => {
     // Assess: one row for the pair, its score the beacon's plus the modifier, ranked above the other.
     expect(list.findings).toHaveLength(2);
     const [first, second] = list.findings;
-    expect(first).toMatchObject({ rank: 1, kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9', score: 0.95, severity: 'critical', hunts: ['beacon-ip', 'long-connections', 'rare-user-agent'] });
-    expect(first?.evidence).toMatchObject({ components: { beacon: 0.8, longConnection: longConnectionScore(20_000), strobe: 0 }, durationSeconds: 20_000, modifiers: [{ name: 'rare-signature', delta: 0.15 }] });
+    expect(first).toMatchObject({ rank: 1, kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9', score: 1, severity: 'critical', hunts: ['beacon-ip', 'long-connections', 'rare-user-agent'] });
+    expect(first?.evidence).toMatchObject({
+      components: { beacon: 0.8, longConnection: longConnectionScore(20_000), strobe: 0, exfiltration: 0 },
+      durationSeconds: 20_000,
+      modifiers: [{ name: 'corroborated', delta: 0.1 }, { name: 'rare-signature', delta: 0.15 }],
+    });
     expect(second).toMatchObject({ rank: 2, src: '10.0.0.6', score: 0.85 });
   });
 
