@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isRetryable } from '../errors';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
 import { beaconSeverity, ritaWindow, scorePackedBeats, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
@@ -558,7 +559,6 @@ export function tablesReadByPack(queriesDir?: string): string[] {
 
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
 /** Error names the investigate state machine retries (its Retry blocks name them). */
-const RETRYABLE = new Set(['AwsThrottledError', 'AwsTransientError']);
 /**
  * How long after a record its log file may be closed and shipped: the longest rotation interval a
  * sensor may use (an hour) plus the flush and upload after it, generously. Logs are partitioned by
@@ -645,7 +645,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       const err = error instanceof Error ? error : new Error(String(error));
       // Throttling and transient failures are the state machine's to retry (with backoff), not a
       // hunt's result: reported as a failed hunt they would reach the report as if final.
-      if (RETRYABLE.has(err.name)) throw err;
+      if (isRetryable(err)) throw err;
       return { name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` };
     }
   };
