@@ -37,8 +37,6 @@ export interface InvestigationReport {
   error?: { name: string; cause?: string };
 }
 
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
-
 export function outcomeOf(state: InvestigationState): { outcome: Outcome; reason: string } {
   if (state.error || state.teardownError) {
     const err = state.error ?? state.teardownError;
@@ -75,14 +73,16 @@ export function buildReport(state: InvestigationState, relatedFindings: string[]
     created.push({ type: 'mirror-filter', id: state.mirror.filterId });
     for (const s of state.mirror.sessions) created.push({ type: 'mirror-session', id: s.sessionId });
   }
+  // The threat list is already ranked; each hunt's top rows are the threats it contributed to.
+  const threats = state.hunts?.threats?.findings ?? [];
   const hunts = (state.hunts?.outcomes ?? []).map((h) => ({
     name: h.name,
     title: h.title,
     findingCount: h.findingCount,
-    top: [...h.findings]
-      .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (b.score ?? 0) - (a.score ?? 0))
+    top: threats
+      .filter((t) => t.hunts.includes(h.name))
       .slice(0, 5)
-      .map((f) => ({ severity: f.severity, score: f.score, summary: f.summary })),
+      .map((t) => ({ severity: t.severity, score: t.score, summary: t.summary })),
     error: h.error,
   }));
   const finding = state.request.finding;

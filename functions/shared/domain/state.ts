@@ -1,6 +1,7 @@
 import type { InvestigationRequest } from './request';
 import type { TargetPlan } from './target';
 import { InvalidInputError } from '../errors';
+import type { ThreatList } from '../hunting/threat-list';
 
 /**
  * The execution state of the `investigate` state machine. Each Task receives the whole state
@@ -84,8 +85,11 @@ export interface HuntsResult {
   startedAt: string;
   finishedAt: string;
   bytesScanned?: number;
+  /** The ranked threat list, fitted into the hunts' state budget (`fitThreatsToState`): lowest-ranked dropped first. */
+  threats: ThreatList;
+  /** Per hunt: what it returned and how long it took; the findings themselves are in `threats`. */
   outcomes: HuntSummary[];
-  /** Some evidence or findings were shortened to fit the execution state (`fitHuntsToState`). */
+  /** Some threats or evidence were shortened or left out to fit the execution state. */
   truncated?: boolean;
 }
 
@@ -93,10 +97,11 @@ export interface HuntSummary {
   name: string;
   title: string;
   findingCount: number;
-  findings: Array<{ severity: string; score?: number; summary: string; evidence: Record<string, unknown> }>;
+  rowsReturned: number;
   elapsedMs: number;
   bytesScanned?: number;
   error?: string;
+  limitReached?: number;
 }
 
 export type Outcome = 'completed' | 'not-mirrorable' | 'already-under-investigation' | 'failed';
