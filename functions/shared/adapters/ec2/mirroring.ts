@@ -52,46 +52,57 @@ function toRuleView(rule: TrafficMirrorFilterRule): FilterRuleView {
   };
 }
 
-/** Sessions matching the filters (all of them without), each with its filter's rules and its tags. */
-async function describeSessions(ec2: EC2Client, filters: Filter[] | undefined): Promise<TaggedSession[]> {
-  return ec2Call('DescribeTrafficMirrorSessions', async () => {
-    const sessions = [];
-    const pages = paginateDescribeTrafficMirrorSessions({ client: ec2 }, filters ? { Filters: filters } : {});
-    for await (const page of pages) sessions.push(...(page.TrafficMirrorSessions ?? []));
-    const filterIds = [...new Set(sessions.map((s) => s.TrafficMirrorFilterId).filter((id): id is string => !!id))];
-    const rulesByFilter = new Map<string, { ingress: FilterRuleView[]; egress: FilterRuleView[] }>();
-    if (filterIds.length > 0) {
-      for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, { TrafficMirrorFilterIds: filterIds })) {
-        for (const filter of page.TrafficMirrorFilters ?? []) {
-          rulesByFilter.set(filter.TrafficMirrorFilterId ?? '', {
-            ingress: (filter.IngressFilterRules ?? []).map(toRuleView),
-            egress: (filter.EgressFilterRules ?? []).map(toRuleView),
-          });
-        }
-      }
-    }
-    return sessions.map((s) => ({
-      sessionId: s.TrafficMirrorSessionId ?? '',
-      networkInterfaceId: s.NetworkInterfaceId ?? '',
-      sessionNumber: s.SessionNumber ?? 0,
-      targetId: s.TrafficMirrorTargetId,
-      filterId: s.TrafficMirrorFilterId,
-      tags: tagMap(s.Tags),
-      ingressRules: rulesByFilter.get(s.TrafficMirrorFilterId ?? '')?.ingress ?? [],
-      egressRules: rulesByFilter.get(s.TrafficMirrorFilterId ?? '')?.egress ?? [],
-    }));
+/** Sessions matching the filters (all of them without), with their tags; their filters' rules only when asked for. */
+async function describeSessions(ec2: EC2Client, filters: Filter[] | undefined, withRules: boolean): Promise<TaggedSession[]> {
+  const sessions = await ec2Call('DescribeTrafficMirrorSessions', async () => {
+    const found = [];
+    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, filters ? { Filters: filters } : {})) found.push(...(page.TrafficMirrorSessions ?? []));
+    return found.map(
+      (s): TaggedSession => ({
+        sessionId: s.TrafficMirrorSessionId ?? '',
+        networkInterfaceId: s.NetworkInterfaceId ?? '',
+        sessionNumber: s.SessionNumber ?? 0,
+        targetId: s.TrafficMirrorTargetId,
+        filterId: s.TrafficMirrorFilterId,
+        tags: tagMap(s.Tags),
+        ingressRules: [],
+        egressRules: [],
+      }),
+    );
   });
+  return withRules ? withFilterRules(ec2, sessions) : sessions;
 }
 
-/** Sessions already on these ENIs, with their filters' rules so we can tell if they would shadow ours. */
-export async function existingSessions(ec2: EC2Client, networkInterfaceIds: string[]): Promise<TaggedSession[]> {
+/**
+ * The sessions with their filters' rules (one more Describe call when there are any), which tell
+ * whether an existing session would shadow a new one behind it.
+ */
+export async function withFilterRules<S extends TaggedSession>(ec2: EC2Client, sessions: S[]): Promise<S[]> {
+  const filterIds = [...new Set(sessions.map((s) => s.filterId).filter((id): id is string => !!id))];
+  if (filterIds.length === 0) return sessions;
+  const rulesByFilter = new Map<string, { ingress: FilterRuleView[]; egress: FilterRuleView[] }>();
+  await ec2Call('DescribeTrafficMirrorFilters', async () => {
+    for await (const page of paginateDescribeTrafficMirrorFilters({ client: ec2 }, { TrafficMirrorFilterIds: filterIds })) {
+      for (const filter of page.TrafficMirrorFilters ?? []) {
+        rulesByFilter.set(filter.TrafficMirrorFilterId ?? '', { ingress: (filter.IngressFilterRules ?? []).map(toRuleView), egress: (filter.EgressFilterRules ?? []).map(toRuleView) });
+      }
+    }
+  });
+  return sessions.map((s) => ({ ...s, ingressRules: rulesByFilter.get(s.filterId ?? '')?.ingress ?? [], egressRules: rulesByFilter.get(s.filterId ?? '')?.egress ?? [] }));
+}
+
+/**
+ * Sessions already on these ENIs, by default with their filters' rules so we can tell if they
+ * would shadow ours; `withRules: false` saves that call when only "which sessions" matters.
+ */
+export async function existingSessions(ec2: EC2Client, networkInterfaceIds: string[], options: { withRules?: boolean } = {}): Promise<TaggedSession[]> {
   if (networkInterfaceIds.length === 0) return [];
-  return describeSessions(ec2, [{ Name: 'network-interface-id', Values: networkInterfaceIds }]);
+  return describeSessions(ec2, [{ Name: 'network-interface-id', Values: networkInterfaceIds }], options.withRules ?? true);
 }
 
 /** Every mirror session in the account and region, ours and others', with tags: what the reconciler compares. */
 export async function listMirrorSessions(ec2: EC2Client): Promise<TaggedSession[]> {
-  return describeSessions(ec2, undefined);
+  return describeSessions(ec2, undefined, true);
 }
 
 /** Points an existing session at another target and filter, keeping its number (its priority on the ENI). */
