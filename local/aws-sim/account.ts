@@ -3,6 +3,7 @@ import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { SimClock } from './clock';
+import { SimulatedRouteTables } from './route-tables';
 import { DEFAULT_EC2_QUOTAS, DEFAULT_EC2_TIMINGS, SimulatedEc2, type Ec2Quotas, type Ec2Timings } from './ec2';
 import type { AuthCheck } from './ec2/operation';
 import { FaultInjector } from './faults';
@@ -94,6 +95,8 @@ export class SimulatedAccount {
   readonly ssm = new SimulatedSsm();
   readonly sns: SimulatedSns;
   readonly faults = new FaultInjector();
+  /** DescribeRouteTables, kept apart from the EC2 simulation (route-tables.ts). */
+  readonly routeTables = new SimulatedRouteTables(() => this.ec2.vpcList().map((v) => ({ vpcId: v.VpcId ?? '', cidr: v.CidrBlock ?? '' })));
   readonly calls: RecordedCall[] = [];
   /** Whether the local runner should put IAM in the loop (SimulatedAccountOptions.iam). */
   readonly iamEnabled: boolean;
@@ -192,7 +195,8 @@ export class SimulatedAccount {
     try {
       if (principal && this.iam) await this.authorize(service, operation, input, principal, call);
       if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses };
-      if (service === 'ec2') output = this.ec2.handle(operation, input);
+      if (service === 'ec2' && operation === 'DescribeRouteTables') output = this.routeTables.describe(input);
+      else if (service === 'ec2') output = this.ec2.handle(operation, input);
       else if (service === 's3') output = await this.s3.handle(operation, input);
       else if (service === 'ssm') output = this.ssm.handle(operation, input);
       else if (service === 'sns') output = this.sns.handle(operation, input);
