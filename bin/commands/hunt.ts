@@ -1,10 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
-import { columnsReadByPack, listHunts, runHuntPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
-import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
+import { columnsReadByPack, listHunts, runHuntPack, tablesReadByPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
+import { KNOWN_UNREAD_LOGS, ZEEK_LOGS } from '../../functions/shared/hunting/schema';
 import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
+import { basename } from 'node:path';
+import { logWarnings, type LoadedLog } from '../../functions/shared/hunting/log-warnings';
 import { CliError, parseCommandArgs, RULES, runCommand, UsageError, type Io } from '../cli';
 
 export type { Io } from '../cli';
@@ -82,7 +84,8 @@ export async function huntFolder(folder: string, options: HuntFolderOptions = {}
     if (window.from.getTime() >= window.to.getTime()) throw new WindowOutsideLogsError(`--from ${window.from.toISOString()} is not before the end of the window, ${window.to.toISOString()}`);
     const mode = options.mode ?? 'capture';
     const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope }, { only: options.only });
-    const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() } });
+    const warnings = logWarnings({ loaded: await tableSpans(engine), readByHunts: tablesReadByPack(), unreadFiles: unreadLogFiles(engine.ignored) });
+    const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() }, warnings });
     return { threats, outcomes, window, tables: engine.tables, loadWarnings };
   } finally {
     await engine.close();
@@ -111,6 +114,30 @@ function parseDate(value: string | undefined, flag: string): Date | undefined {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be a date and time in ISO 8601, e.g. 2026-11-20T10:00:00Z; got "${value}"`);
   return d;
+}
+
+/** Per loaded table, its rows, files and first and last `ts`. */
+async function tableSpans(engine: DuckDbEngine): Promise<Record<string, LoadedLog>> {
+  const out: Record<string, LoadedLog> = {};
+  for (const [log, t] of Object.entries(engine.tables)) {
+    if (t.rows === 0) continue;
+    const run = await engine.run(`SELECT min(ts) AS lo, max(ts) AS hi FROM ${log}`, []);
+    const lo = run.rows[0]?.lo;
+    const hi = run.rows[0]?.hi;
+    out[log] = { rows: t.rows, files: t.files, ...(typeof lo === 'number' && typeof hi === 'number' ? { from: lo, to: hi } : {}) };
+  }
+  return out;
+}
+
+/** Ignored files that are Zeek logs we know and do not read (sip.log, tunnel.log, dhcp.log, ...), counted per log. */
+function unreadLogFiles(ignored: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const path of ignored) {
+    const name = basename(path).toLowerCase();
+    const log = KNOWN_UNREAD_LOGS.find((l) => name === l || name.startsWith(`${l}.`) || name.startsWith(`${l}-`));
+    if (log) out[log] = (out[log] ?? 0) + 1;
+  }
+  return out;
 }
 
 async function dataExtent(engine: DuckDbEngine): Promise<{ from: Date; to: Date } | undefined> {
@@ -146,7 +173,6 @@ function render(format: string, list: ThreatList, outcomes: HuntOutcome[], findi
   const lines = [head, ''];
   if (findings.length === 0) lines.push('nothing found');
   for (const t of findings) lines.push(`${String(t.rank).padStart(3)}  ${t.severity.padEnd(8)} ${fmtScore(t).padEnd(6)} ${huntsOf(t).padEnd(16)} ${t.summary}`);
-  for (const w of list.warnings) lines.push(`warning: ${w}`);
   const cut = outcomes.filter((o) => o.limitReached !== undefined);
   if (cut.length > 0) lines.push('', ...cut.map((o) => `note: ${o.name} returned its first ${o.limitReached} rows only (the query's LIMIT); narrow --from/--to or --host to see the rest`));
   return `${lines.join('\n')}\n`;
@@ -237,6 +263,7 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   const loaded = Object.entries(result.tables).filter(([, t]) => t.rows > 0);
   io.stderr(`loaded ${loaded.map(([name, t]) => `${name} ${t.rows} rows/${t.files} files`).join(', ')}\n`);
   for (const o of result.outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
+  for (const w of result.threats.warnings) io.stderr(`warning: ${w}\n`);
   const findings = top ? result.threats.findings.slice(0, top) : result.threats.findings;
   io.stdout(render(format, result.threats, result.outcomes, findings));
   return result.outcomes.some((o) => o.error) ? 1 : 0;
