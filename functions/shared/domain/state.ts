@@ -1,6 +1,7 @@
 import type { InvestigationRequest } from './request';
 import type { TargetPlan } from './target';
 import { InvalidInputError } from '../errors';
+import type { ThreatList } from '../hunting/threat-list';
 
 /**
  * The execution state of the `investigate` state machine. Each Task receives the whole state
@@ -87,6 +88,8 @@ export interface HuntsResult {
   outcomes: HuntSummary[];
   /** Some evidence or findings were shortened to fit the execution state (`fitHuntsToState`). */
   truncated?: boolean;
+  /** The ranked threat list (functions/shared/hunting/threat-list.ts): what the report reads. */
+  threats?: ThreatList;
 }
 
 export interface HuntSummary {
@@ -105,6 +108,9 @@ export interface ReportResult {
   outcome: Outcome;
   jsonKey: string;
   markdownKey: string;
+  htmlKey?: string;
+  /** The verdict label, for the state machine and Security Hub. */
+  verdict?: string;
   subject: string;
   summary: string;
 }
