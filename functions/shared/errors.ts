@@ -42,3 +42,6 @@ export class HuntFailedError extends MirrorhuntError {}
 export class ConfigError extends MirrorhuntError {}
 /** Concurrent investigations kept overwriting the instance's claim; retried by the state machine. */
 export class ClaimConflictError extends MirrorhuntError {}
+
+/** Security Hub accepted the request but refused a finding (FailedFindings names the reason). */
+export class SecurityHubImportError extends MirrorhuntError {}

@@ -57,7 +57,7 @@ export interface InvestigationReport {
     source: string;
     reason: string;
     captureMinutes: number;
-    finding?: { id: string; type: string; severity: number; title: string };
+    finding?: { id: string; type: string; severity: number; title: string; arn?: string };
     pivots: { ips: string[]; domains: string[] };
   };
   target: {
@@ -305,7 +305,7 @@ export function buildReport(state: InvestigationState, relatedFindings: string[]
       source: state.request.source,
       reason: state.request.reason,
       captureMinutes: state.request.captureMinutes,
-      finding: finding ? { id: finding.id, type: finding.type, severity: finding.severity, title: finding.title } : undefined,
+      finding: finding ? { id: finding.id, type: finding.type, severity: finding.severity, title: finding.title, ...(finding.arn ? { arn: finding.arn } : {}) } : undefined,
       pivots,
     },
     target: {
