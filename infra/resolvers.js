@@ -179,11 +179,46 @@ function fleetUserDataValue(rotateSeconds) {
   return { 'Fn::Base64': { 'Fn::Join': ['', [parts[0], { Ref: 'LogBucket' }, parts[1]]] } };
 }
 
-async function resolvedFleetSettings(resolveVariable) {
+/**
+ * An error osls prints as its message alone: it prints `error.stack` when there is one, and a
+ * param typo is a user's mistake, not a bug to trace.
+ */
+function paramError(message) {
+  const error = new Error(message);
+  error.stack = message;
+  return error;
+}
+
+async function rawFleetParams(resolveVariable) {
   const names = ['fleetMode', 'fleetVpcId', 'fleetSubnetIds', 'fleetVpcCidrs', 'fleetTargetId', 'fleetFilterId'];
   const raw = {};
   for (const name of names) raw[name] = await resolveVariable(`param:${name}, ''`);
-  return fleetSettings(raw);
+  return raw;
+}
+
+async function resolvedFleetSettings(resolveVariable) {
+  const raw = await rawFleetParams(resolveVariable);
+  try {
+    return fleetSettings(raw);
+  } catch (error) {
+    throw paramError(error.message);
+  }
+}
+
+/**
+ * The settings for every fleet resolver but `fleetMode`. osls reports each variable that fails,
+ * so one bad fleet param failing all of them printed the same error a dozen times. `fleetMode`
+ * (read by infra/fleet.yml's conditions, always part of the stack) reports it; the others fall
+ * back to "no fleet", which is never packaged because that report fails the package.
+ */
+async function fleetSettingsOrOff(resolveVariable) {
+  // Outside the try: osls signals a param not resolved yet by throwing, and retries the caller.
+  const raw = await rawFleetParams(resolveVariable);
+  try {
+    return fleetSettings(raw);
+  } catch {
+    return fleetSettings({});
+  }
 }
 
 module.exports.FLEET_LOG_PREFIX = FLEET_LOG_PREFIX;
@@ -193,11 +228,25 @@ module.exports.fleetFilterRuleResources = fleetFilterRuleResources;
 module.exports.fleetIngressRules = fleetIngressRules;
 module.exports.fleetUserDataValue = fleetUserDataValue;
 module.exports.fleetMode = async ({ resolveVariable }) => (await resolvedFleetSettings(resolveVariable)).mode;
+/** The same mode for a second reader (the FleetByo condition), which leaves the report to fleetMode. */
+module.exports.fleetModeOrOff = async ({ resolveVariable }) => (await fleetSettingsOrOff(resolveVariable)).mode;
 /** Whether the auto-mirroring rules and the reconciler schedule are enabled: only with a fleet to mirror to. */
-module.exports.fleetEnabled = async ({ resolveVariable }) => (await resolvedFleetSettings(resolveVariable)).mode !== 'off';
-module.exports.fleetSubnetIds = async ({ resolveVariable }) => (await resolvedFleetSettings(resolveVariable)).subnetIds;
-module.exports.fleetIngress = async ({ resolveVariable }) => fleetIngressRules(await resolvedFleetSettings(resolveVariable));
-module.exports.fleetFilterRules = async ({ resolveVariable }) => ({ Resources: fleetFilterRuleResources(await resolvedFleetSettings(resolveVariable)) });
+module.exports.fleetEnabled = async ({ resolveVariable }) => (await fleetSettingsOrOff(resolveVariable)).mode !== 'off';
+module.exports.fleetSubnetIds = async ({ resolveVariable }) => (await fleetSettingsOrOff(resolveVariable)).subnetIds;
+/**
+ * The fleet's VPC id; without a managed fleet a placeholder in the VPC id format. The resources
+ * that carry it have the FleetManaged condition, and CloudFormation "ignores entities that are
+ * associated with a false condition" (CloudFormation user guide, Conditions syntax), but cfn-lint
+ * checks their properties anyway: '' is not a VPC id (E1151), and no VpcId at all is a missing
+ * required property (E3681, E3021). Same idea as the sensorAmiId placeholder.
+ */
+const VPC_PLACEHOLDER = 'vpc-00000000000000000';
+module.exports.fleetVpcId = async ({ resolveVariable }) => {
+  const settings = await fleetSettingsOrOff(resolveVariable);
+  return settings.mode === 'managed' ? settings.vpcId : VPC_PLACEHOLDER;
+};
+module.exports.fleetIngress = async ({ resolveVariable }) => fleetIngressRules(await fleetSettingsOrOff(resolveVariable));
+module.exports.fleetFilterRules = async ({ resolveVariable }) => ({ Resources: fleetFilterRuleResources(await fleetSettingsOrOff(resolveVariable)) });
 module.exports.fleetUserData = async ({ resolveVariable }) => fleetUserDataValue(await resolveVariable('param:fleetRotateSeconds'));
 
 /**
@@ -217,4 +266,11 @@ function mirrorVpcIdsFor(settings, raw) {
   return listed.join(',');
 }
 module.exports.mirrorVpcIdsFor = mirrorVpcIdsFor;
-module.exports.mirrorVpcIds = async ({ resolveVariable }) => mirrorVpcIdsFor(await resolvedFleetSettings(resolveVariable), await resolveVariable("param:mirrorVpcIds, ''"));
+module.exports.mirrorVpcIds = async ({ resolveVariable }) => {
+  const raw = await resolveVariable("param:mirrorVpcIds, ''");
+  try {
+    return mirrorVpcIdsFor(await fleetSettingsOrOff(resolveVariable), raw);
+  } catch (error) {
+    throw paramError(error.message);
+  }
+};

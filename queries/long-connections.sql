@@ -1,25 +1,49 @@
 -- name: long-connections
 -- title: Long connections
--- detects: pairs whose connections add up to hours (interactive shells, tunnels, persistent C2).
--- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts
--- output: src, dst, ports, connections, total_duration, longest_duration, total_bytes
+-- detects: pairs whose connections add up to hours (interactive shells, tunnels, persistent C2),
+--   closed (conn) or still open at capture end (open_conn snapshots, the latest per uid, for
+--   connections conn.log does not hold yet): a long connection comes out the same either way.
+-- output: src, dst, ports, connections, open_connections, total_duration, longest_duration, total_bytes
 -- thresholds: summed duration >= 3600 s; severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
+-- scope: the watched hosts in either direction; internal/external scoping in TypeScript
 -- excludes: outer VXLAN/GENEVE flows (each mirrored ENI would otherwise be the longest connection)
+WITH closed AS (
+  SELECT uid, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes
+  FROM conn
+  WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+    AND ts >= :ts_from AND ts < :ts_to
+    AND (:hosts = '' OR contains(split(:hosts, ','), id_orig_h) OR contains(split(:hosts, ','), id_resp_h))
+    AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))
+    AND coalesce(service, '') NOT IN ('vxlan', 'geneve')
+    AND duration IS NOT NULL
+),
+still_open AS (
+  SELECT uid, id_orig_h, id_resp_h, id_resp_p, max(duration) AS duration, max(orig_bytes) AS orig_bytes, max(resp_bytes) AS resp_bytes
+  FROM open_conn
+  WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+    AND ts >= :ts_from AND ts < :ts_to
+    AND (:hosts = '' OR contains(split(:hosts, ','), id_orig_h) OR contains(split(:hosts, ','), id_resp_h))
+    AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))
+    AND coalesce(service, '') NOT IN ('vxlan', 'geneve')
+    AND duration IS NOT NULL
+  GROUP BY uid, id_orig_h, id_resp_h, id_resp_p
+),
+merged AS (
+  SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
+  UNION ALL
+  SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
+  WHERE NOT EXISTS (SELECT 1 FROM closed c WHERE c.uid = o.uid)
+)
 SELECT
   id_orig_h AS src,
   id_resp_h AS dst,
   array_join(array_agg(DISTINCT CAST(id_resp_p AS varchar)), ',') AS ports,
   count(*) AS connections,
+  sum(open) AS open_connections,
   sum(duration) AS total_duration,
   max(duration) AS longest_duration,
   sum(coalesce(orig_bytes, 0) + coalesce(resp_bytes, 0)) AS total_bytes
-FROM conn
-WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
-  AND ts >= ? AND ts < ?
-  AND (? = '' OR contains(split(?, ','), id_orig_h))
-  AND NOT (proto = 'udp' AND id_resp_p IN (4789, 6081))
-  AND coalesce(service, '') NOT IN ('vxlan', 'geneve')
-  AND duration IS NOT NULL
+FROM merged
 GROUP BY id_orig_h, id_resp_h
 HAVING sum(duration) >= 3600
 ORDER BY total_duration DESC

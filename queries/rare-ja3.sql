@@ -4,7 +4,6 @@
 --   rather than the system's TLS stack). Needs the ja3 package on the sensor; empty otherwise.
 --   The destination is the server name (SNI) and the address only without one: through a proxy
 --   (CONNECT) every session goes to the proxy's address.
--- params: dt_from, dt_from, hour_from, dt_to, dt_to, hour_to, ts_from, ts_to, hosts, hosts
 -- output: src, ja3, dst (an address it went to), server_name (the one destination), connections, first_ts, last_ts
 -- thresholds: exactly one destination (server name, else address) for the (source, ja3) pair
 -- excludes: outer VXLAN/GENEVE flows (they never carry TLS; kept for uniformity)
@@ -17,9 +16,9 @@ SELECT
   min(ts) AS first_ts,
   max(ts) AS last_ts
 FROM ssl
-WHERE (dt > ? OR (dt = ? AND "hour" >= ?)) AND (dt < ? OR (dt = ? AND "hour" <= ?))
-  AND ts >= ? AND ts < ?
-  AND (? = '' OR contains(split(?, ','), id_orig_h))
+WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+  AND ts >= :ts_from AND ts < :ts_to
+  AND (:hosts = '' OR contains(split(:hosts, ','), id_orig_h))
   AND id_resp_p NOT IN (4789, 6081)
   AND ja3 IS NOT NULL AND ja3 <> ''
 GROUP BY id_orig_h, ja3

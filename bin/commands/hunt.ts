@@ -1,8 +1,11 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
-import { columnsReadByPack, listHunts, runHuntPack, type HuntFinding, type HuntOutcome, type Severity } from '../../functions/shared/hunting/pack';
+import { columnsReadByPack, listHunts, runHuntPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
 import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
+import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
+import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
+import { readFileSync } from 'node:fs';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -11,23 +14,88 @@ export interface Io {
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
-                       [--format table|json|md] [--top N]
-Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally.
+                       [--format text|json|md] [--top N] [--mode capture|rita]
+                       [--scope FILE] [--internal CIDR ...] [--never-include CIDR|DOMAIN ...]
+                       [--always-include CIDR|DOMAIN ...]
+Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally, and
+prints one ranked threat list (one row per pair, merging beacon, long connection, strobe and modifiers).
 The folder may hold our S3 layout (zeek/<log>/dt=.../hour=.../*.json.gz) or logs as Zeek writes
 them: conn.log, conn.*.log.gz, dns.json.gz, ... (JSON or TSV, gzip or not).
-Without --from/--to the window is the time span of the logs. Exit code 0 also when nothing is found.
+Without --from/--to the window is the time span of the logs. --mode capture (default) judges
+beacons against that window; --mode rita against RITA's 24 h (for calibration). Scope follows RITA:
+internal -> external pairs (internal: RFC 1918, 100.64.0.0/10, fd00::/8 and --internal), DNS and
+proxied pairs from internal sources, the --host addresses in both directions; multicast,
+link-local, loopback and broadcast never. --scope reads a JSON file with RITA's filter keys. Exit code 0 also when nothing is found.
 hunts: ${listHunts().map((h) => h.name).join(', ')}`;
 
-const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
-
-interface Ranked extends HuntFinding {
-  hunt: string;
+/** The local engine loaded no record from the folder: nothing to hunt. */
+export class NoZeekRecordsError extends Error {
+  override readonly name = 'NoZeekRecordsError';
 }
 
-function ranked(outcomes: HuntOutcome[]): Ranked[] {
-  return outcomes
-    .flatMap((o) => o.findings.map((f) => ({ hunt: o.name, ...f })))
-    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || (b.score ?? 0) - (a.score ?? 0));
+export interface HuntFolderOptions {
+  from?: Date;
+  to?: Date;
+  hosts?: string[];
+  pivotIps?: string[];
+  pivotDomains?: string[];
+  only?: string[];
+  onProgress?: (message: string) => void;
+  mode?: ScoringMode;
+  scope?: ScopeConfig;
+}
+
+export interface HuntFolderResult {
+  threats: ThreatList;
+  outcomes: HuntOutcome[];
+  window: { from: Date; to: Date };
+  /** What the engine loaded per log, for the "loaded ..." line. */
+  tables: Record<string, { files: number; rows: number; bytes: number }>;
+  /** Files left out and lines skipped while loading, one line each. */
+  loadWarnings: string[];
+}
+
+/**
+ * Hunts a folder of Zeek logs with the local engine and returns the ranked threat list: what
+ * `hunt` prints and what a renderer (the HTML report) draws. Throws `NoZeekRecordsError` when the
+ * folder holds no records.
+ */
+export async function huntFolder(folder: string, options: HuntFolderOptions = {}): Promise<HuntFolderResult> {
+  const engine = await createDuckDbEngine({ logsDir: folder, onlyColumns: columnsReadByPack(), onProgress: options.onProgress });
+  try {
+    const loadWarnings = engine.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+    const loaded = Object.entries(engine.tables).filter(([, t]) => t.rows > 0);
+    if (loaded.length === 0) {
+      throw new NoZeekRecordsError(
+        `no Zeek records found in ${folder} (looked for ${ZEEK_LOGS.join(', ')} logs: <log>.log, <log>.*.log.gz, <log>.json(.gz), or zeek/<log>/...)${engine.ignored.length ? `; ${engine.ignored.length} other file(s) ignored` : ''}`,
+      );
+    }
+    const extent = options.from && options.to ? undefined : await dataExtent(engine);
+    const window = { from: options.from ?? extent?.from ?? new Date(0), to: options.to ?? extent?.to ?? new Date() };
+    const mode = options.mode ?? 'capture';
+    const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope }, { only: options.only });
+    const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() } });
+    return { threats, outcomes, window, tables: engine.tables, loadWarnings };
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * The scope from a file (JSON with RITA's keys: internal_subnets, never_included_subnets, ...)
+ * and the options on top: `--internal` adds internal CIDRs; `--never-include` and
+ * `--always-include` take CIDRs or domains (a value that is not an address is a domain).
+ */
+function scopeFromOptions(file: string | undefined, internal: string[] = [], never: string[] = [], always: string[] = []): ScopeConfig {
+  const base = file ? parseScopeConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown) : DEFAULT_SCOPE;
+  const isAddress = (v: string): boolean => isIP(v.split('/')[0] ?? '') !== 0;
+  return parseScopeConfig({
+    internal_subnets: [...base.internalSubnets, ...internal],
+    never_included_subnets: [...base.neverIncludedSubnets, ...never.filter(isAddress)],
+    always_included_subnets: [...base.alwaysIncludedSubnets, ...always.filter(isAddress)],
+    never_included_domains: [...base.neverIncludedDomains, ...never.filter((v) => !isAddress(v))],
+    always_included_domains: [...base.alwaysIncludedDomains, ...always.filter((v) => !isAddress(v))],
+  });
 }
 
 function parseDate(value: string | undefined, flag: string): Date | undefined {
@@ -46,24 +114,30 @@ async function dataExtent(engine: DuckDbEngine): Promise<{ from: Date; to: Date 
   return { from: new Date(Math.floor(lo) * 1000), to: new Date((Math.floor(hi) + 1) * 1000) };
 }
 
-const fmtScore = (f: HuntFinding): string => (f.score === undefined ? '' : f.score.toFixed(3));
+const fmtScore = (t: Threat): string => t.score.toFixed(3);
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const huntsOf = (t: Threat): string => t.hunts.join('+');
 
-function render(format: string, findings: Ranked[], outcomes: HuntOutcome[], window: { from: Date; to: Date }): string {
-  if (format === 'json') {
-    return `${JSON.stringify({ window: { from: window.from.toISOString(), to: window.to.toISOString() }, findings, hunts: outcomes.map(({ findings: f, ...rest }) => ({ ...rest, findingCount: f.length })) }, null, 2)}\n`;
-  }
-  const head = `window ${window.from.toISOString()} .. ${window.to.toISOString()}; ${outcomes.length} hunts, ${findings.length} findings`;
+/** `--format json`: the threat list itself, `findings` best first, each hunt with its finding count. */
+function renderJson(list: ThreatList, outcomes: HuntOutcome[], findings: Threat[]): string {
+  const counts = new Map(outcomes.map((o) => [o.name, o.findings.length]));
+  return `${JSON.stringify({ ...list, total: list.total ?? list.findings.length, findings, hunts: list.hunts.map((h) => ({ ...h, findingCount: counts.get(h.name) ?? 0 })) }, null, 2)}\n`;
+}
+
+function render(format: string, list: ThreatList, outcomes: HuntOutcome[], findings: Threat[]): string {
+  if (format === 'json') return renderJson(list, outcomes, findings);
+  const head = `window ${list.window.from} .. ${list.window.to}; ${outcomes.length} hunts, ${list.findings.length} threats (scored in ${list.mode === 'rita' ? "RITA's 24 h window" : 'the capture window'})`;
   if (format === 'md') {
-    const lines = [`# mirrorhunt hunt`, '', head, '', '| # | severity | score | hunt | finding |', '|---|---|---|---|---|'];
-    findings.forEach((f, i) => lines.push(`| ${i + 1} | ${f.severity} | ${fmtScore(f)} | ${f.hunt} | ${cell(f.summary)} |`));
+    const lines = [`# mirrorhunt hunt`, '', head, '', '| # | severity | score | hunts | threat |', '|---|---|---|---|---|'];
+    for (const t of findings) lines.push(`| ${t.rank} | ${t.severity} | ${fmtScore(t)} | ${huntsOf(t)} | ${cell(t.summary)} |`);
     lines.push('', '| hunt | rows | findings | ms | error |', '|---|---|---|---|---|');
     for (const o of outcomes) lines.push(`| ${o.name} | ${o.rowsReturned} | ${o.findings.length} | ${o.elapsedMs} | ${cell(o.error ?? '')} |`);
     return `${lines.join('\n')}\n`;
   }
   const lines = [head, ''];
   if (findings.length === 0) lines.push('nothing found');
-  findings.forEach((f, i) => lines.push(`${String(i + 1).padStart(3)}  ${f.severity.padEnd(8)} ${fmtScore(f).padEnd(6)} ${f.hunt.padEnd(16)} ${f.summary}`));
+  for (const t of findings) lines.push(`${String(t.rank).padStart(3)}  ${t.severity.padEnd(8)} ${fmtScore(t).padEnd(6)} ${huntsOf(t).padEnd(16)} ${t.summary}`);
+  for (const w of list.warnings) lines.push(`warning: ${w}`);
   const cut = outcomes.filter((o) => o.limitReached !== undefined);
   if (cut.length > 0) lines.push('', ...cut.map((o) => `note: ${o.name} returned its first ${o.limitReached} rows only (the query's LIMIT); narrow --from/--to or --host to see the rest`));
   return `${lines.join('\n')}\n`;
@@ -85,6 +159,11 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
         'pivot-domain': { type: 'string', multiple: true },
         only: { type: 'string', multiple: true },
         format: { type: 'string', default: 'table' },
+        mode: { type: 'string', default: 'capture' },
+        scope: { type: 'string' },
+        internal: { type: 'string', multiple: true },
+        'never-include': { type: 'string', multiple: true },
+        'always-include': { type: 'string', multiple: true },
         top: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -102,8 +181,10 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(`${folder ? 'one folder only' : 'which folder of Zeek logs?'}\n${HUNT_USAGE}\n`);
     return 2;
   }
-  if (!['table', 'json', 'md'].includes(values.format ?? '')) {
-    io.stderr(`--format must be table, json or md\n`);
+  // `text` and `table` are the same plain listing.
+  const format = values.format === 'text' ? 'table' : (values.format ?? 'table');
+  if (!['table', 'json', 'md'].includes(format)) {
+    io.stderr(`--format must be text, json or md\n`);
     return 2;
   }
   // --only may repeat or take a comma list: --only beacon-ip,strobe.
@@ -128,12 +209,29 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     return 2;
   }
 
-  let engine: DuckDbEngine;
-  let lastProgress = 0;
+  if (values.mode !== 'capture' && values.mode !== 'rita') {
+    io.stderr(`--mode must be capture or rita\n`);
+    return 2;
+  }
+  let scope: ScopeConfig;
   try {
-    engine = await createDuckDbEngine({
-      logsDir: folder,
-      onlyColumns: columnsReadByPack(),
+    scope = scopeFromOptions(values.scope, values.internal, values['never-include'], values['always-include']);
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n`);
+    return 2;
+  }
+  let lastProgress = 0;
+  let result: HuntFolderResult;
+  try {
+    result = await huntFolder(folder, {
+      from,
+      to,
+      hosts: values.host ?? [],
+      pivotIps: values['pivot-ip'] ?? [],
+      pivotDomains: values['pivot-domain'] ?? [],
+      only,
+      mode: values.mode,
+      scope,
       onProgress: (message) => {
         // Progress only on inputs big enough to make someone wonder, and at most twice a second.
         const now = Date.now();
@@ -147,22 +245,11 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(`mirrorhunt hunt: ${(error as Error).message}\n`);
     return 1;
   }
-  try {
-    for (const w of engine.warnings) io.stderr(`warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}\n`);
-    const loaded = Object.entries(engine.tables).filter(([, t]) => t.rows > 0);
-    if (loaded.length === 0) {
-      io.stderr(`mirrorhunt hunt: no Zeek records found in ${folder} (looked for ${ZEEK_LOGS.join(', ')} logs: <log>.log, <log>.*.log.gz, <log>.json(.gz), or zeek/<log>/...)${engine.ignored.length ? `; ${engine.ignored.length} other file(s) ignored` : ''}\n`);
-      return 1;
-    }
-    io.stderr(`loaded ${loaded.map(([name, t]) => `${name} ${t.rows} rows/${t.files} files`).join(', ')}\n`);
-    const extent = from && to ? undefined : await dataExtent(engine);
-    const window = { from: from ?? extent?.from ?? new Date(0), to: to ?? extent?.to ?? new Date() };
-    const outcomes = await runHuntPack(engine, { ...window, hosts: values.host ?? [], pivotIps: values['pivot-ip'] ?? [], pivotDomains: values['pivot-domain'] ?? [] }, { only });
-    for (const o of outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
-    const findings = ranked(outcomes);
-    io.stdout(render(values.format ?? 'table', top ? findings.slice(0, top) : findings, outcomes, window));
-    return outcomes.some((o) => o.error) ? 1 : 0;
-  } finally {
-    await engine.close();
-  }
+  for (const w of result.loadWarnings) io.stderr(`warning: ${w}\n`);
+  const loaded = Object.entries(result.tables).filter(([, t]) => t.rows > 0);
+  io.stderr(`loaded ${loaded.map(([name, t]) => `${name} ${t.rows} rows/${t.files} files`).join(', ')}\n`);
+  for (const o of result.outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
+  const findings = top ? result.threats.findings.slice(0, top) : result.threats.findings;
+  io.stdout(render(format, result.threats, result.outcomes, findings));
+  return result.outcomes.some((o) => o.error) ? 1 : 0;
 }

@@ -1,14 +1,14 @@
-import { fitHuntsToState } from '../shared/domain/hunts-state';
+import { fitThreatsToState } from '../shared/domain/hunts-state';
 import { runHuntPack } from '../shared/hunting/pack';
+import { buildThreatList } from '../shared/hunting/threat-list';
+import { DEFAULT_SCOPE } from '../shared/hunting/scope';
 import { asState, requireSlice, type HuntsResult } from '../shared/domain/state';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
-/** Findings kept per hunt in the execution state; Step Functions caps a state at 256 KB. */
-const FINDINGS_PER_HUNT = 10;
-
 /**
  * Runs the hunt pack over the capture window for the instance's own addresses, with the
- * finding's remote IP and domain as pivots. Values travel as query parameters, never as SQL.
+ * finding's remote IP and domain as pivots, and ranks what it found into one threat list. Values
+ * travel as query parameters, never as SQL.
  */
 export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsResult> => {
   const state = asState(input);
@@ -16,6 +16,7 @@ export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsRes
   const stop = requireSlice(state, 'mirrorStop');
   const engine = await deps.queryEngine();
   const startedAt = deps.now().toISOString();
+  const window = { from: mirror.startedAt, to: stop.stoppedAt };
   let outcomes: Awaited<ReturnType<typeof runHuntPack>>;
   try {
     outcomes = await runHuntPack(engine, {
@@ -24,32 +25,35 @@ export const runHunts = (deps: Deps) => async (input: unknown): Promise<HuntsRes
       hosts: state.target.hosts,
       pivotIps: state.request.pivotIps,
       pivotDomains: state.request.pivotDomains,
+      // The capture is the window; the VPC's own ranges are internal besides RITA's defaults.
+      mode: 'capture',
+      scope: { ...DEFAULT_SCOPE, internalSubnets: [...DEFAULT_SCOPE.internalSubnets, ...(state.target.cidrs?.ipv4 ?? []), ...(state.target.cidrs?.ipv6 ?? [])] },
     });
   } finally {
     // A local engine holds memory and a temporary folder; a warm Lambda or the demo must not keep them.
     await engine.close?.();
   }
   const bytes = outcomes.map((o) => o.bytesScanned).filter((b): b is number => typeof b === 'number');
-  const fitted = fitHuntsToState(
-    outcomes.map((o) => ({
-      name: o.name,
-      title: o.title,
-      findingCount: o.findings.length,
-      findings: o.findings.slice(0, FINDINGS_PER_HUNT).map((f) => ({ severity: f.severity, score: f.score, summary: f.summary, evidence: f.evidence })),
-      elapsedMs: o.elapsedMs,
-      bytesScanned: o.bytesScanned,
-      error: o.error,
-    })),
-  );
-  deps.logger.info('hunts finished', { incidentId: state.incidentId, hunts: outcomes.length, findings: outcomes.reduce((n, o) => n + o.findings.length, 0), truncated: fitted.truncated });
+  const threats = fitThreatsToState(buildThreatList(outcomes, { mode: 'capture', window }));
+  deps.logger.info('hunts finished', { incidentId: state.incidentId, hunts: outcomes.length, threats: threats.total, truncated: threats.truncated ?? false });
   return {
     engine: engine.name,
-    window: { from: mirror.startedAt, to: stop.stoppedAt },
+    window,
     startedAt,
     finishedAt: deps.now().toISOString(),
     bytesScanned: bytes.length > 0 ? bytes.reduce((a, b) => a + b, 0) : undefined,
-    outcomes: fitted.outcomes,
-    ...(fitted.truncated ? { truncated: true } : {}),
+    threats,
+    outcomes: outcomes.map((o) => ({
+      name: o.name,
+      title: o.title,
+      findingCount: o.findings.length,
+      rowsReturned: o.rowsReturned,
+      elapsedMs: o.elapsedMs,
+      ...(o.bytesScanned !== undefined ? { bytesScanned: o.bytesScanned } : {}),
+      ...(o.error !== undefined ? { error: o.error.length > 512 ? `${o.error.slice(0, 512)}…` : o.error } : {}),
+      ...(o.limitReached !== undefined ? { limitReached: o.limitReached } : {}),
+    })),
+    ...(threats.truncated ? { truncated: true } : {}),
   };
 };
 

@@ -272,8 +272,12 @@ export async function renderImagePipeline(): Promise<string> {
 # EC2 Image Builder pipeline that bakes the mirrorhunt Zeek sensor image and publishes its AMI id
 # to the SSM parameter the launchSensor function reads (SensorAmiParameter). The pipeline runs
 # weekly when its parent image or packages changed, and on demand:
-#   aws imagebuilder start-image-pipeline-execution --image-pipeline-arn <SensorImagePipeline ARN>
+#   aws imagebuilder start-image-pipeline-execution --image-pipeline-arn <SensorImagePipelineArn output>
 # It references LogBucket and SensorAmiParameter, which infra/storage.yml and infra/sensor.yml own.
+Outputs:
+  # Ref on AWS::ImageBuilder::ImagePipeline is the pipeline's ARN (CloudFormation reference, Return values).
+  SensorImagePipelineArn:
+    Value: !Ref SensorImagePipeline
 Resources:
 ${components.map((c) => componentResource(c.id, c.name, c.description, c.data)).join('\n')}
   SensorImageRecipe:
@@ -346,8 +350,44 @@ ${components.map((c) => `        - ComponentArn: !Ref ${c.id}`).join('\n')}
           S3BucketName: !Ref LogBucket
           S3KeyPrefix: image-builder
 
+  # The role Image Builder itself assumes to run the pipeline's build, test and distribution.
+  # Without it Image Builder acts with its service-linked role, whose policy
+  # (AWSServiceRoleForImageBuilder) may put SSM parameters only under /imagebuilder/: the
+  # distribution below would never publish the AMI id. AWS's Image Builder guide, "Prerequisites
+  # for SSM output parameters" (imagebuilder/latest/userguide/cr-upd-ami-distribution-settings):
+  # the pipeline's execution role must allow ssm:PutParameter with the parameter as the resource
+  # (and ec2:DescribeImages only for the aws:ec2:image data type, which we do not use). The rest of
+  # the run is covered by the AWS managed EC2ImageBuilderExecutionPolicy (AWS managed policy
+  # reference). The source-account condition keeps other accounts' pipelines from using it.
+  SensorImageExecutionRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Description: EC2 Image Builder runs the mirrorhunt sensor pipeline as this role (\${sls:stage})
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: imagebuilder.amazonaws.com
+            Action: sts:AssumeRole
+            Condition:
+              StringEquals:
+                aws:SourceAccount: !Ref AWS::AccountId
+      ManagedPolicyArns:
+        - !Sub 'arn:\${AWS::Partition}:iam::aws:policy/EC2ImageBuilderExecutionPolicy'
+      Policies:
+        - PolicyName: publish-sensor-ami-id
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Sid: PublishSensorAmiId
+                Effect: Allow
+                Action: ssm:PutParameter
+                Resource: !Sub 'arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter\${SensorAmiParameter}'
+
   # Publishing to SensorAmiParameter is how the workflow learns the new image. DataType text,
-  # because the parameter starts as a placeholder that is not an AMI yet.
+  # because the parameter starts as a placeholder that is not an AMI yet. Same account and
+  # Region as the stack, so no AmiAccountId (that one is for a target account's parameter).
   SensorImageDistribution:
     Type: AWS::ImageBuilder::DistributionConfiguration
     Properties:
@@ -372,6 +412,7 @@ ${components.map((c) => `        - ComponentArn: !Ref ${c.id}`).join('\n')}
       ImageRecipeArn: !Ref SensorImageRecipe
       InfrastructureConfigurationArn: !Ref SensorImageInfrastructure
       DistributionConfigurationArn: !Ref SensorImageDistribution
+      ExecutionRole: !GetAtt SensorImageExecutionRole.Arn
       Status: ENABLED
       EnhancedImageMetadataEnabled: true
       ImageTestsConfiguration:

@@ -57,8 +57,10 @@ export function logTypeOf(path: string, root: string): string | undefined {
   for (let i = 0; i + 2 < parts.length; i += 1) {
     if (KNOWN.has(parts[i] as string) && (parts[i + 1] as string).startsWith('dt=')) return parts[i];
   }
-  const m = /^([a-z0-9]+)(?:[._-]|$)/i.exec(basename(path));
-  const log = m?.[1]?.toLowerCase();
+  // `open_conn.18_00_00-19_00_00.log.gz` is open_conn; `conn_json.log` (no such log) is read as conn.
+  const whole = /^([a-z0-9_]+?)(?:[.-]|$)/i.exec(basename(path))?.[1]?.toLowerCase();
+  if (whole && KNOWN.has(whole)) return whole;
+  const log = /^([a-z0-9]+)(?:[._-]|$)/i.exec(basename(path))?.[1]?.toLowerCase();
   return log && KNOWN.has(log) ? log : undefined;
 }
 

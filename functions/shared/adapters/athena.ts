@@ -7,7 +7,7 @@ import {
   type ColumnInfo,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
-import { AwsThrottledError, AwsTransientError, HuntFailedError } from '../errors';
+import { HuntFailedError, isRetryable } from '../errors';
 import type { QueryEngine, QueryRun, SqlParam, SqlValue } from '../hunting/engine';
 import { awsErrorCode, translateAwsError } from './aws-errors';
 
@@ -63,7 +63,7 @@ function athenaParameters(params: readonly SqlParam[]): string[] {
  */
 function translate(error: unknown, action: string): Error {
   const general = translateAwsError(error, action);
-  if (general instanceof AwsTransientError || general instanceof AwsThrottledError) return general;
+  if (isRetryable(general)) return general;
   const message = error instanceof Error ? error.message : String(error);
   return new HuntFailedError(`${action} failed with ${awsErrorCode(error)}: ${message}`, { cause: error });
 }

@@ -25,7 +25,7 @@ import {
   type Instance,
   type TrafficMirrorFilterRule,
 } from '@aws-sdk/client-ec2';
-import { MirrorSessionError, TargetNotFoundError } from '../errors';
+import { AwsCallError, MirrorSessionError, TargetNotFoundError, UnexpectedAwsResponseError } from '../errors';
 import type { FilterRuleSpec, VpcCidrs } from '../domain/filter-rules';
 import type { FilterRuleView, InstanceView, TaggedSession } from '../domain/target';
 import { TAG_INCIDENT, TAG_MANAGED, TAG_STACK, isManagedByUs, type Tag } from '../tags';
@@ -258,7 +258,7 @@ export async function createSensorSecurityGroup(
     groupId = await existingIncidentGroup(ec2, input.vpcId, groupName, input.incidentId, input.stack);
     if (!groupId) throw translateAwsError(error, 'CreateSecurityGroup (a group of that name exists and is not this incident\'s)');
   }
-  if (!groupId) throw new MirrorSessionError('CreateSecurityGroup returned no group id');
+  if (!groupId) throw new UnexpectedAwsResponseError('CreateSecurityGroup returned no group id');
   const id = groupId;
   try {
     await ec2.send(
@@ -332,7 +332,7 @@ export async function runSensorInstance(ec2: EC2Client, launch: SensorLaunch): P
     ),
   );
   const instance = out.Instances?.[0];
-  if (!instance?.InstanceId) throw new MirrorSessionError('RunInstances returned no instance');
+  if (!instance?.InstanceId) throw new UnexpectedAwsResponseError('RunInstances returned no instance');
   return { instanceId: instance.InstanceId, networkInterfaceId: instance.NetworkInterfaces?.[0]?.NetworkInterfaceId };
 }
 
@@ -359,7 +359,7 @@ export async function createMirrorTarget(ec2: EC2Client, input: { networkInterfa
     ),
   );
   const id = out.TrafficMirrorTarget?.TrafficMirrorTargetId;
-  if (!id) throw new MirrorSessionError('CreateTrafficMirrorTarget returned no id');
+  if (!id) throw new UnexpectedAwsResponseError('CreateTrafficMirrorTarget returned no id');
   return id;
 }
 
@@ -377,7 +377,7 @@ export async function createEastWestFilter(
     ),
   );
   const filterId = out.TrafficMirrorFilter?.TrafficMirrorFilterId;
-  if (!filterId) throw new MirrorSessionError('CreateTrafficMirrorFilter returned no id');
+  if (!filterId) throw new UnexpectedAwsResponseError('CreateTrafficMirrorFilter returned no id');
   // The VPC resolver sits inside the VPC CIDR, so the reject rules would hide DNS without this.
   await call('ModifyTrafficMirrorFilterNetworkServices', () =>
     ec2.send(new ModifyTrafficMirrorFilterNetworkServicesCommand({ TrafficMirrorFilterId: filterId, AddNetworkServices: ['amazon-dns'] })),
@@ -421,13 +421,13 @@ export async function createMirrorSession(
       }),
     );
     const id = out.TrafficMirrorSession?.TrafficMirrorSessionId;
-    if (!id) throw new MirrorSessionError('CreateTrafficMirrorSession returned no id');
+    if (!id) throw new UnexpectedAwsResponseError('CreateTrafficMirrorSession returned no id');
     return id;
   } catch (error) {
-    if (error instanceof MirrorSessionError) throw error;
+    if (error instanceof UnexpectedAwsResponseError) throw error;
     const translated = translateAwsError(error, `CreateTrafficMirrorSession on ${input.networkInterfaceId}`);
     // Quota and instance-type refusals are AWS's final word on mirroring this ENI: report them as such.
-    if (translated.name === 'AwsCallError') throw new MirrorSessionError(translated.message, { cause: error });
+    if (translated instanceof AwsCallError) throw new MirrorSessionError(translated.message, { cause: error });
     throw translated;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../errors';
 import { clientToken } from './ids';
 import { mirroringSupport } from './instance-types';
 import { ROLE_FLEET_SESSION, TAG_MANAGED, TAG_ROLE, TAG_STACK } from '../tags';
@@ -81,7 +82,7 @@ export function parseLaunchEvent(event: unknown): LaunchEvent {
     // Report the issues of the kind of event it claims to be, so the log names the field at fault.
     const claimsStateChange = typeof event === 'object' && event !== null && (event as Record<string, unknown>)['detail-type'] === 'EC2 Instance State-change Notification';
     const problems = (claimsStateChange ? stateChange.error : parsed.error).issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new Error(`not a RunInstances CloudTrail event or an EC2 state-change notification: ${problems}`);
+    throw new InvalidInputError(`not a RunInstances CloudTrail event or an EC2 state-change notification: ${problems}`);
   }
   const { detail } = parsed.data;
   if (detail.errorCode) return { kind: 'failed-call', errorCode: detail.errorCode };

@@ -172,7 +172,7 @@ export function timelineOf(state: InvestigationState, generatedAt: Date): Timeli
       ? { at: state.teardown.completedAt, event: 'teardown completed', detail: `${state.teardown.deleted.length} resource(s) removed, ${state.teardown.remaining.length} left, ${state.teardown.attempts} pass(es)` }
       : undefined,
     state.hunts ? { at: state.hunts.startedAt, event: 'hunts started', detail: `${state.hunts.engine}, window ${state.hunts.window.from} to ${state.hunts.window.to}` } : undefined,
-    state.hunts ? { at: state.hunts.finishedAt, event: 'hunts finished', detail: `${state.hunts.threats?.findings.length ?? state.hunts.outcomes.reduce((n, h) => n + h.findingCount, 0)} finding(s)` } : undefined,
+    state.hunts ? { at: state.hunts.finishedAt, event: 'hunts finished', detail: `${state.hunts.threats?.findings.length ?? 0} threat(s) ranked` } : undefined,
     { at: generatedAt.toISOString(), event: 'report written' },
   ];
   return entries
@@ -253,19 +253,16 @@ export function buildReport(state: InvestigationState, relatedFindings: string[]
   const finding = state.request.finding;
   const pivots = { ips: state.request.pivotIps, domains: state.request.pivotDomains };
   const captureMinutes = state.mirror && state.mirrorStop ? Math.round((Date.parse(state.mirrorStop.stoppedAt) - Date.parse(state.mirror.startedAt)) / 60000) : undefined;
-  const hunts: HuntRow[] = (state.hunts?.outcomes ?? []).map((h) => {
-    const summary = h as typeof h & { rowsReturned?: number; limitReached?: number };
-    return {
-      name: h.name,
-      title: h.title,
-      findingCount: h.findingCount,
-      ...(summary.rowsReturned !== undefined ? { rowsReturned: summary.rowsReturned } : {}),
-      elapsedMs: h.elapsedMs,
-      ...(h.bytesScanned !== undefined ? { bytesScanned: h.bytesScanned } : {}),
-      ...(h.error !== undefined ? { error: h.error } : {}),
-      ...(summary.limitReached !== undefined ? { limitReached: summary.limitReached } : {}),
-    };
-  });
+  const hunts: HuntRow[] = (state.hunts?.outcomes ?? []).map((h) => ({
+    name: h.name,
+    title: h.title,
+    findingCount: h.findingCount,
+    rowsReturned: h.rowsReturned,
+    elapsedMs: h.elapsedMs,
+    ...(h.bytesScanned !== undefined ? { bytesScanned: h.bytesScanned } : {}),
+    ...(h.error !== undefined ? { error: h.error } : {}),
+    ...(h.limitReached !== undefined ? { limitReached: h.limitReached } : {}),
+  }));
   const verdict = decideVerdict({
     outcome,
     outcomeReason: reason,

@@ -85,21 +85,23 @@ export interface HuntsResult {
   startedAt: string;
   finishedAt: string;
   bytesScanned?: number;
+  /** The ranked threat list, fitted into the hunts' state budget (`fitThreatsToState`): lowest-ranked dropped first. */
+  threats: ThreatList;
+  /** Per hunt: what it returned and how long it took; the findings themselves are in `threats`. */
   outcomes: HuntSummary[];
-  /** Some evidence or findings were shortened to fit the execution state (`fitHuntsToState`). */
+  /** Some threats or evidence were shortened or left out to fit the execution state. */
   truncated?: boolean;
-  /** The ranked threat list (functions/shared/hunting/threat-list.ts): what the report reads. */
-  threats?: ThreatList;
 }
 
 export interface HuntSummary {
   name: string;
   title: string;
   findingCount: number;
-  findings: Array<{ severity: string; score?: number; summary: string; evidence: Record<string, unknown> }>;
+  rowsReturned: number;
   elapsedMs: number;
   bytesScanned?: number;
   error?: string;
+  limitReached?: number;
 }
 
 export type Outcome = 'completed' | 'not-mirrorable' | 'already-under-investigation' | 'failed';

@@ -22,7 +22,20 @@ const logicalId = (s: string): string => s.split(/[-_]/).map((p) => p.charAt(0).
 /** The stack is `<service>-<stage>`; Glue names allow no '-', so the database is `<service>_<stage>`. */
 const DATABASE_NAME: Yaml = { 'Fn::Join': ['_', { 'Fn::Split': ['-', { Ref: 'AWS::StackName' }] }] };
 
-function tableResource(log: string): Yaml {
+/**
+ * Where each table's logs live: incident sensors write `zeek/<log>/...`, the managed fleet's
+ * sensors `fleet/zeek/<log>/...` (user data `MIRRORHUNT_PREFIX`); the fleet's tables are the same
+ * logs with a `fleet_` prefix, so a hunt over fleet traffic names `fleet_conn` instead of `conn`.
+ */
+export const TABLE_PREFIXES: Array<{ table: string; keyPrefix: string }> = [
+  { table: '', keyPrefix: 'zeek/' },
+  { table: 'fleet_', keyPrefix: 'fleet/zeek/' },
+];
+
+/** The Athena console takes at most 25 `?` in a query with execution parameters (same page as above). */
+export const CONSOLE_MAX_PARAMETERS = 25;
+
+function tableResource(log: string, tablePrefix = '', keyPrefix = 'zeek/'): Yaml {
   const columns = (ZEEK_TABLES[log] ?? []).map((c) => ({ Name: c.name.toLowerCase(), Type: athenaType(c.kind) }));
   return {
     Type: 'AWS::Glue::Table',
@@ -30,8 +43,8 @@ function tableResource(log: string): Yaml {
       CatalogId: { Ref: 'AWS::AccountId' },
       DatabaseName: { Ref: 'ZeekDatabase' },
       TableInput: {
-        Name: log,
-        Description: `Zeek ${log}.log as the sensors ship it (JSON lines, gzip, hourly keys)`,
+        Name: `${tablePrefix}${log}`,
+        Description: `Zeek ${log}.log as the ${keyPrefix === 'zeek/' ? 'incident' : 'fleet'} sensors ship it (JSON lines, gzip, hourly keys under ${keyPrefix})`,
         TableType: 'EXTERNAL_TABLE',
         Parameters: {
           classification: 'json',
@@ -45,14 +58,14 @@ function tableResource(log: string): Yaml {
           'projection.hour.range': '0,23',
           'projection.hour.digits': '2',
           // ${!x} is a literal ${x} for Fn::Sub: Athena fills dt and hour in, not CloudFormation.
-          'storage.location.template': { 'Fn::Sub': `s3://\${LogBucket}/zeek/${log}/dt=\${!dt}/hour=\${!hour}/` },
+          'storage.location.template': { 'Fn::Sub': `s3://\${LogBucket}/${keyPrefix}${log}/dt=\${!dt}/hour=\${!hour}/` },
         },
         PartitionKeys: [
           { Name: 'dt', Type: 'string' },
           { Name: 'hour', Type: 'int' },
         ],
         StorageDescriptor: {
-          Location: { 'Fn::Sub': `s3://\${LogBucket}/zeek/${log}/` },
+          Location: { 'Fn::Sub': `s3://\${LogBucket}/${keyPrefix}${log}/` },
           InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
           OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           Compressed: true,
@@ -103,13 +116,18 @@ export function athenaResources(queries: NamedQuerySource[]): Record<string, Yam
       },
     },
   };
-  for (const log of Object.keys(ZEEK_TABLES)) resources[`Zeek${logicalId(log)}Table`] = tableResource(log);
+  for (const { table, keyPrefix } of TABLE_PREFIXES) {
+    for (const log of Object.keys(ZEEK_TABLES)) resources[`Zeek${logicalId(`${table}${log}`)}Table`] = tableResource(log, table, keyPrefix);
+  }
   for (const q of queries) {
+    const count = (q.sql.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n').match(/\?/g) ?? []).length;
+    // Published as is: the API and CLI take any number of ExecutionParameters, the console 25.
+    const consoleNote = count > CONSOLE_MAX_PARAMETERS ? ` Takes ${count} parameters: more than the ${CONSOLE_MAX_PARAMETERS} the Athena console accepts, so run it with ExecutionParameters (aws athena start-query-execution, or mirrorhunt) rather than from the console.` : '';
     resources[`HuntQuery${logicalId(q.name)}`] = {
       Type: 'AWS::Athena::NamedQuery',
       Properties: {
         Name: `mirrorhunt ${q.name}: ${q.title}`.slice(0, 128),
-        Description: q.description.slice(0, 1024),
+        Description: `${q.description}${consoleNote}`.slice(0, 1024),
         Database: { Ref: 'ZeekDatabase' },
         WorkGroup: { Ref: 'HuntWorkGroup' },
         QueryString: q.sql.trimEnd(),

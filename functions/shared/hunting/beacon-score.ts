@@ -5,6 +5,7 @@
  * how much of the window they cover; equal weights. Re-implemented from the formulas in
  * `hunting.md`, not from RITA's code. Pure: every input, including the window, is passed in.
  */
+import { severityOf, type Severity } from './severity';
 
 export interface BeaconWindow {
   /** Epoch seconds, inclusive. */
@@ -145,9 +146,14 @@ function binCounts(timestamps: ArrayLike<number>, window: BeaconWindow, bins: nu
   return counts;
 }
 
-/** max(1 − coefficient of variation of 24 bin counts, fit of a two-height ("bimodal") bar chart). */
-export function histogramScore(timestamps: ArrayLike<number>, window: BeaconWindow): number {
-  const counts = binCounts(timestamps, window, HISTOGRAM_BINS);
+/**
+ * max(1 − coefficient of variation of the bin counts, fit of a two-height ("bimodal") bar chart).
+ * RITA's 24 bins by default; fewer in the capture mode (see `captureBins`), with the bimodal
+ * minimum of non-empty bins scaled with them (RITA: 11 of 24).
+ */
+export function histogramScore(timestamps: ArrayLike<number>, window: BeaconWindow, bins: number = HISTOGRAM_BINS): number {
+  const counts = binCounts(timestamps, window, bins);
+  const bimodalMinBins = Math.ceil((BIMODAL_MIN_BINS * bins) / HISTOGRAM_BINS);
   const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
   if (mean === 0) return 0;
   const sd = Math.sqrt(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / counts.length);
@@ -156,7 +162,7 @@ export function histogramScore(timestamps: ArrayLike<number>, window: BeaconWind
 
   let bimodal = 0;
   const nonEmpty = counts.filter((c) => c > 0);
-  if (nonEmpty.length >= BIMODAL_MIN_BINS) {
+  if (nonEmpty.length >= bimodalMinBins) {
     const bucketWidth = Math.max(1, Math.ceil(0.05 * Math.max(...nonEmpty)));
     const buckets = new Map<number, number>();
     for (const c of nonEmpty) {
@@ -169,16 +175,24 @@ export function histogramScore(timestamps: ArrayLike<number>, window: BeaconWind
   return round3(Math.max(cvScore, bimodal));
 }
 
-/** How much of the window the pair spans, or its longest run of active hours against 12; needs 6 active hours. */
-export function durationScore(timestamps: ArrayLike<number>, window: BeaconWindow): number {
-  const hours = Math.max(1, Math.ceil((window.to - window.from) / 3600));
+/**
+ * How much of the window the pair spans, or its longest run of active hours against 12; needs 6
+ * active hours. In the capture mode (`bins` given) the window is cut into `bins` equal slots
+ * instead of hours, and RITA's 6 and 12 of 24 become the same shares of the slots.
+ */
+export function durationScore(timestamps: ArrayLike<number>, window: BeaconWindow, bins?: number): number {
+  const slot = bins === undefined ? 3600 : (window.to - window.from) / bins;
+  const hours = bins ?? Math.max(1, Math.ceil((window.to - window.from) / 3600));
+  const minActive = bins === undefined ? DURATION_MIN_HOURS : Math.max(1, Math.ceil((DURATION_MIN_HOURS * bins) / HISTOGRAM_BINS));
+  const idealRun = bins === undefined ? CONSECUTIVE_HOURS_FOR_FULL_SCORE : Math.max(1, (CONSECUTIVE_HOURS_FOR_FULL_SCORE * bins) / HISTOGRAM_BINS);
+  if (!(slot > 0)) return 0;
   const active = new Array<boolean>(hours).fill(false);
   for (let k = 0; k < timestamps.length; k += 1) {
     const t = timestamps[k] as number;
     if (t < window.from || t >= window.to) continue;
-    active[Math.min(hours - 1, Math.floor((t - window.from) / 3600))] = true;
+    active[Math.min(hours - 1, Math.floor((t - window.from) / slot))] = true;
   }
-  if (active.filter(Boolean).length < DURATION_MIN_HOURS) return 0;
+  if (active.filter(Boolean).length < minActive) return 0;
   const first = active.indexOf(true);
   const last = active.lastIndexOf(true);
   const coverage = (last - first + 1) / hours;
@@ -188,7 +202,7 @@ export function durationScore(timestamps: ArrayLike<number>, window: BeaconWindo
     run = a ? run + 1 : 0;
     longest = Math.max(longest, run);
   }
-  return round3(Math.min(1, Math.max(coverage, longest / CONSECUTIVE_HOURS_FOR_FULL_SCORE)));
+  return round3(Math.min(1, Math.max(coverage, longest / idealRun)));
 }
 
 /**
@@ -206,7 +220,19 @@ export function ritaWindow(newestTs: number, bounds?: BeaconWindow): BeaconWindo
  * Scores a pair from whole-second timestamps in ascending order, already cut to the window,
  * and the sizes of the same connections (any order). The work shared by both entry points.
  */
-function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow): BeaconScore | undefined {
+/**
+ * The capture mode's bins: RITA's 24 over the window, or fewer when the beacon's median interval
+ * is longer than a 24th of the window (a 10-minute beacon in a one-hour capture cannot fill
+ * 2.5-minute bins; judged at that resolution a perfect beacon would score 0 on the histogram).
+ * At least 4, so a handful of connections is never a perfect histogram by construction.
+ */
+export function captureBins(window: BeaconWindow, medianIntervalSeconds: number): number {
+  const span = window.to - window.from;
+  if (!(medianIntervalSeconds > 0) || !(span > 0)) return HISTOGRAM_BINS;
+  return Math.max(4, Math.min(HISTOGRAM_BINS, Math.floor(span / medianIntervalSeconds)));
+}
+
+function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow, mode: 'rita' | 'capture' = 'rita'): BeaconScore | undefined {
   let unique = ts.length > 0 ? 1 : 0;
   for (let i = 1; i < ts.length; i += 1) if (ts[i] !== ts[i - 1]) unique += 1;
   if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= strobeLimit(window)) return undefined;
@@ -214,8 +240,12 @@ function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow
   const sortedSizes = sizes.sort();
   const t = intervalScoreOfSorted(intervals);
   const s = sizeScoreOfSorted(sortedSizes);
-  const d = durationScore(ts, window);
-  const h = histogramScore(ts, window);
+  const bins = mode === 'capture' ? captureBins(window, median(intervals)) : undefined;
+  // Over fewer than 12 of its own intervals a pair's spread in time is weak evidence (RITA wants 12
+  // consecutive hours for a full duration score): the time components count in proportion.
+  const confidence = bins === undefined ? 1 : Math.min(1, bins / CONSECUTIVE_HOURS_FOR_FULL_SCORE);
+  const d = round3(confidence * durationScore(ts, window, bins));
+  const h = round3(confidence * histogramScore(ts, window, bins));
   return {
     score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * h),
     timestampScore: t,
@@ -230,7 +260,7 @@ function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow
 }
 
 /** Scores one pair. `timestamps` and `sizes` are per connection; both are cut to the window first. */
-export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow }): BeaconScore | undefined {
+export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow; mode?: 'rita' | 'capture' }): BeaconScore | undefined {
   const { window } = input;
   const ts: number[] = [];
   const sizes: number[] = [];
@@ -241,14 +271,14 @@ export function scoreBeacon(input: { timestamps: readonly number[]; sizes: reado
     const size = input.sizes[i];
     if (typeof size === 'number' && Number.isFinite(size)) sizes.push(size);
   }
-  return scoreSorted(Float64Array.from(ts).sort(), Float64Array.from(sizes), window);
+  return scoreSorted(Float64Array.from(ts).sort(), Float64Array.from(sizes), window, input.mode);
 }
 
 /**
  * Scores one pair from packed beats: each connection as `second * beat + size` (size < beat).
  * The values are sorted in place, which orders them by second.
  */
-export function scorePackedBeats(packed: Float64Array, beat: number, window: BeaconWindow): BeaconScore | undefined {
+export function scorePackedBeats(packed: Float64Array, beat: number, window: BeaconWindow, mode: 'rita' | 'capture' = 'rita'): BeaconScore | undefined {
   packed.sort();
   const ts = new Float64Array(packed.length);
   const sizes = new Float64Array(packed.length);
@@ -261,15 +291,10 @@ export function scorePackedBeats(packed: Float64Array, beat: number, window: Bea
     sizes[n] = v - t * beat;
     n += 1;
   }
-  return scoreSorted(ts.subarray(0, n), sizes.subarray(0, n), window);
+  return scoreSorted(ts.subarray(0, n), sizes.subarray(0, n), window, mode);
 }
 
-/** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100. */
-export function beaconSeverity(score: number): 'info' | 'low' | 'medium' | 'high' | 'critical' {
-  const x = score * 100;
-  if (x >= 100) return 'critical';
-  if (x >= 90) return 'high';
-  if (x >= 70) return 'medium';
-  if (x >= 50) return 'low';
-  return 'info';
+/** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100 (thresholds in `severity.ts`). */
+export function beaconSeverity(score: number): Severity {
+  return severityOf('beaconScore', score);
 }

@@ -1,25 +1,45 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isRetryable } from '../errors';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
 import { beaconSeverity, ritaWindow, scorePackedBeats, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
+import { SEVERITY_RANK, severityOf, type Severity } from './severity';
+import { MAX_SERIES_POINTS, type BeaconComponents, type ScoringMode, type ThreatKind } from './threat-list';
+import { createScope, DEFAULT_SCOPE, type Scope, type ScopeConfig } from './scope';
+
+export type { Severity } from './severity';
 
 export interface HuntParams {
   from: Date;
   to: Date;
-  /** The watched hosts' addresses; empty means every host in the logs. */
+  /** The watched hosts' addresses, scored in both directions; empty means every host in the logs. */
   hosts: string[];
   pivotIps: string[];
   pivotDomains: string[];
+  /** What is internal and what is never scored (`scope.ts`); RITA's defaults when absent. */
+  scope?: ScopeConfig;
+  /** `capture` (default): beacons are judged against the hunt window; `rita`: RITA's 24 h window. */
+  mode?: ScoringMode;
 }
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+/** Who a finding is about: the threat list merges findings with the same subject into one row. */
+export interface FindingSubject {
+  kind: ThreatKind;
+  src: string;
+  dst?: string;
+  /** Server name (SNI / HTTP Host / proxy CONNECT) when the pair is by name. */
+  host?: string;
+}
 
 export interface HuntFinding {
   severity: Severity;
   score?: number;
   summary: string;
   evidence: Record<string, unknown>;
+  subject?: FindingSubject;
+  /** Beacon hunts: the score's components (and the connection series, thinned), for the threat list. */
+  beacon?: BeaconComponents;
 }
 
 export interface HuntOutcome {
@@ -46,6 +66,8 @@ export function queryLimit(sql: string): number | undefined {
 interface HuntContext {
   params: HuntParams;
   window: BeaconWindow;
+  mode: ScoringMode;
+  scope: Scope;
 }
 
 interface HuntDefinition {
@@ -57,6 +79,13 @@ interface HuntDefinition {
 
 /** Beacons below RITA's lowest bucket (0.5) are noise in a report. */
 const MIN_BEACON_SCORE = 0.5;
+/** A pair spread over this many destination ports is a scan (or a service sweep), never a beacon. */
+export const BEACON_MAX_PORTS = 10;
+/**
+ * An inbound pair to a watched host counts as a conversation (and is scored as a beacon) only
+ * when at least this share of its connections carried data both ways; the rest are probes.
+ */
+const INBOUND_ESTABLISHED_SHARE = 0.5;
 const MIB = 1024 * 1024;
 
 const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
@@ -104,31 +133,56 @@ function packedBeats(list: SqlValue | undefined): Float64Array {
 }
 
 function bySeverityThen<T extends HuntFinding>(findings: T[]): T[] {
-  const rank: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
-  return findings.sort((a, b) => rank[b.severity] - rank[a.severity] || (b.score ?? 0) - (a.score ?? 0));
+  return findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.score ?? 0) - (a.score ?? 0) || a.summary.localeCompare(b.summary));
 }
 
-function bucket(value: number, thresholds: [number, number, number, number]): Severity {
-  if (value >= thresholds[3]) return 'critical';
-  if (value >= thresholds[2]) return 'high';
-  if (value >= thresholds[1]) return 'medium';
-  if (value >= thresholds[0]) return 'low';
-  return 'info';
+/**
+ * At most `MAX_SERIES_POINTS` [second, bytes] points of a pair's connections in time order, evenly
+ * thinned: enough to draw the intervals and sizes, small enough for the execution state.
+ */
+function seriesOf(sortedPacked: Float64Array): Array<[number, number]> {
+  const n = sortedPacked.length;
+  const step = n <= MAX_SERIES_POINTS ? 1 : n / MAX_SERIES_POINTS;
+  const out: Array<[number, number]> = [];
+  for (let k = 0; k < Math.min(n, MAX_SERIES_POINTS); k += 1) {
+    const v = sortedPacked[Math.floor(k * step)] as number;
+    const t = Math.floor(v / BEAT);
+    out.push([t, v - t * BEAT]);
+  }
+  return out;
 }
 
 function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
-  // RITA scores the last 24 hours of the data; the newest connection among candidates stands in for "now".
+  // RITA scores the last 24 hours of the data; the newest connection among candidates stands in
+  // for "now". In an investigation the capture is the window.
   let newest = 0;
   for (const r of rows) newest = Math.max(newest, num(r.last_ts));
-  const window = ritaWindow(newest, ctx.window);
+  const window = ctx.mode === 'rita' ? ritaWindow(newest, ctx.window) : ctx.window;
   const out: HuntFinding[] = [];
   for (const r of rows) {
-    const s = scorePackedBeats(packedBeats(r.beats), BEAT, window);
+    const src = str(r.src);
+    const peer0 = str(r[peerKey]);
+    if (peerKey === 'fqdn' ? !ctx.scope.keepNamedPair(src, peer0) : !ctx.scope.keepConnPair(src, peer0)) continue;
+    if (peerKey === 'dst' && str(r.ports).split(',').filter(Boolean).length >= BEACON_MAX_PORTS) continue;
+    if (peerKey === 'dst' && ctx.scope.pairRole(src, peer0) === 'inbound-watched' && num(r.established) < INBOUND_ESTABLISHED_SHARE * num(r.connections)) {
+      out.push({
+        severity: 'low',
+        subject: { kind: 'pair', src, dst: peer0 },
+        summary: `${src} → ${peer0}: ${num(r.connections)} inbound connection attempts from the Internet, ${num(r.established)} carried data both ways`,
+        evidence: { src, dst: peer0, direction: 'inbound', ports: str(r.ports).split(',').filter(Boolean).map(Number), connections: num(r.connections), established: num(r.established), totalBytes: num(r.total_bytes), firstSeen: iso(r.first_ts), lastSeen: iso(r.last_ts) },
+      });
+      continue;
+    }
+    const packed = packedBeats(r.beats);
+    const s = scorePackedBeats(packed, BEAT, window, ctx.mode);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     out.push({
       severity: beaconSeverity(s.score),
       score: s.score,
+      subject: peerKey === 'fqdn' ? { kind: 'pair', src: str(r.src), host: peer } : { kind: 'pair', src: str(r.src), dst: peer },
+      // scorePackedBeats sorted the beats in place: they are in time order now.
+      beacon: { ...s, mode: ctx.mode, series: seriesOf(packed) },
       summary: `${str(r.src)} → ${peer}: beacon score ${s.score.toFixed(3)}, ${s.connections} connections every ~${s.medianIntervalSeconds}s of ~${s.medianBytes} bytes`,
       evidence: {
         src: str(r.src),
@@ -149,6 +203,33 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
     });
   }
   return bySeverityThen(out);
+}
+
+/** A pair by server name when the row names one (a proxy's address says nothing of where it went), else by address. */
+function pairByName(r: Row, nameColumn: string): FindingSubject {
+  const name = str(r[nameColumn]).toLowerCase();
+  const dst = str(r.dst);
+  return name !== '' && name !== dst ? { kind: 'pair', src: str(r.src), dst, host: name } : { kind: 'pair', src: str(r.src), dst };
+}
+
+/** Whether a finding's subject is in scope (`scope.ts`); beacons and scans apply it themselves. */
+function inScope(f: HuntFinding, scope: Scope): boolean {
+  const s = f.subject;
+  if (!s) return true;
+  switch (s.kind) {
+    case 'pair':
+      return s.host ? scope.keepNamedPair(s.src, s.host) : scope.keepConnPair(s.src, s.dst ?? '');
+    case 'exfiltration':
+      return scope.keepConnPair(s.src, s.dst ?? '');
+    case 'tls':
+      return scope.keepConnPair(s.src, s.dst ?? '') && (s.host === undefined || scope.keepDomain(s.host));
+    case 'dga':
+      return scope.keepDnsClient(s.src);
+    case 'dns-tunnelling':
+      return s.host === undefined || scope.keepDomain(s.host);
+    default:
+      return true;
+  }
 }
 
 /** Columns passed through as evidence, numbers kept numeric. */
@@ -182,7 +263,8 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
-          severity: bucket(num(r.total_duration), [3600, 14400, 28800, 43200]),
+          severity: severityOf('longConnectionSeconds', num(r.total_duration)),
+          subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) },
           summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.total_duration) / 3600).toFixed(1)} h connected over ${num(r.connections)} connections`,
           evidence: evidenceOf(r),
         })),
@@ -192,7 +274,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'strobe',
     title: 'Strobes',
     description: 'Pairs with at least one connection per second on average over the window (RITA: 86,400 a day).',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.connections)} connections`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) }, summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.connections)} connections`, evidence: evidenceOf(r) })),
   },
   {
     name: 'dns-tunnelling',
@@ -201,7 +283,8 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
-          severity: bucket(num(r.subdomains), [100, 500, 800, 1000]),
+          severity: severityOf('dnsSubdomains', num(r.subdomains)),
+          subject: { kind: 'dns-tunnelling' as const, src: str(r.clients).split(',')[0] ?? '', host: str(r.domain) },
           summary: `${str(r.domain)}: ${num(r.subdomains)} distinct names in ${num(r.queries)} queries`,
           evidence: evidenceOf(r),
         })),
@@ -213,30 +296,45 @@ const HUNTS: HuntDefinition[] = [
     description: 'Hosts with many distinct names answered NXDOMAIN, a large share of their lookups.',
     toFindings: (rows) =>
       rows.map((r) => ({
-        severity: num(r.nxdomain_names) >= 100 ? 'high' : 'medium',
-        summary: `${str(r.src)}: ${num(r.nxdomain_names)} names did not exist (${Math.round(num(r.nxdomain_ratio) * 100)}% of ${num(r.queries)} lookups)`,
+        severity: severityOf('nxdomainNames', num(r.nxdomain_names)),
+        subject: { kind: 'dga' as const, src: str(r.src) },
+        summary: `${str(r.src)}: ${num(r.nxdomain_names)} names did not exist (${Math.round(num(r.nxdomain_ratio) * 100)}% of the ${num(r.names)} distinct names it looked up)`,
         evidence: evidenceOf(r),
       })),
   },
   {
     name: 'port-scan',
     title: 'Port scans',
-    description: 'A source trying at least 50 ports on one destination.',
-    toFindings: (rows) =>
-      rows.map((r) => ({
-        severity: num(r.distinct_ports) >= 500 ? 'high' : 'medium',
-        summary: `${str(r.src)} → ${str(r.dst)}: ${num(r.distinct_ports)} ports tried, ${num(r.failed_connections)} of ${num(r.connections)} connections failed`,
-        evidence: evidenceOf(r),
-      })),
+    description: 'One source probing at least 50 ports of one host (vertical) or 50 hosts that never answered (horizontal); one row per scanner.',
+    toFindings: (rows, ctx) =>
+      rows.flatMap((r) => {
+        const src = str(r.src);
+        if (ctx.scope.isExcluded(src)) return [];
+        const vertical = num(r.max_ports_per_host);
+        const horizontal = num(r.failed_hosts);
+        const measured = [severityOf('scannedPorts', vertical), severityOf('scannedHosts', horizontal)].sort((a, b) => SEVERITY_RANK[b] - SEVERITY_RANK[a])[0] as Severity;
+        // An Internet scanner of a watched host is background noise unless it got somewhere.
+        const fromOutside = !ctx.scope.isInternal(src);
+        const severity: Severity = fromOutside && num(r.established) === 0 ? 'low' : measured;
+        const shape = vertical >= 50 ? `${vertical} ports of ${str(r.top_dst)}` : `${horizontal} hosts that never answered`;
+        return [{
+          severity,
+          subject: { kind: 'port-scan' as const, src, ...(vertical >= 50 ? { dst: str(r.top_dst) } : {}) },
+          summary: `${src} scanned ${shape} (${num(r.hosts)} host(s), ${num(r.probes)} probes, ${num(r.failed_probes)} failed, ${num(r.established)} with data both ways)${fromOutside ? ', from outside' : ''}`,
+          evidence: evidenceOf(r),
+        }];
+      }),
   },
   {
     name: 'exfiltration',
     title: 'Exfiltration volume',
-    description: 'Internal hosts sending at least 50 MiB to one external address.',
+    description: 'Internal hosts uploading at least 10 MiB to one external address, more than they received from it.',
     toFindings: (rows) =>
       bySeverityThen(
         rows.map((r) => ({
-          severity: bucket(num(r.bytes_out), [50 * MIB, 50 * MIB, 500 * MIB, 5 * 1024 * MIB]),
+          severity: severityOf('exfiltrationBytes', num(r.bytes_out)),
+          // A pair: merged with what the other hunts say of the same source and destination.
+          subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) },
           summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.bytes_out) / MIB).toFixed(1)} MiB out, ${(num(r.bytes_in) / MIB).toFixed(1)} MiB in`,
           evidence: evidenceOf(r),
         })),
@@ -246,13 +344,13 @@ const HUNTS: HuntDefinition[] = [
     name: 'rare-user-agent',
     title: 'Rare user agents',
     description: 'User agents a source uses toward only one destination.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.host) || str(r.dst)}: user agent "${str(r.user_agent)}" used for this destination only (${num(r.requests)} requests)`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: pairByName(r, 'host'), summary: `${str(r.src)} → ${str(r.host) || str(r.dst)}: user agent "${str(r.user_agent)}" used for this destination only (${num(r.requests)} requests)`, evidence: evidenceOf(r) })),
   },
   {
     name: 'rare-ja3',
     title: 'Rare JA3 client fingerprints',
     description: 'TLS client fingerprints a source uses toward only one destination.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: JA3 ${str(r.ja3)} used for this destination only (${num(r.connections)} connections)`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: pairByName(r, 'server_name'), summary: `${str(r.src)} → ${str(r.server_name) || str(r.dst)}: JA3 ${str(r.ja3)} used for this destination only (${num(r.connections)} connections)`, evidence: evidenceOf(r) })),
   },
   {
     name: 'invalid-tls',
@@ -261,6 +359,7 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       rows.map((r) => ({
         severity: /self.signed/i.test(str(r.validation_status)) ? 'medium' : 'low',
+        subject: { kind: 'tls' as const, src: str(r.src), dst: str(r.dst), ...(str(r.server_name) ? { host: str(r.server_name) } : {}) },
         // One row per (source, address, server name, status): name both, or rows look like duplicates.
         summary: `${str(r.src)} → ${str(r.server_name) ? `${str(r.server_name)} (${str(r.dst)})` : str(r.dst)}: certificate "${str(r.validation_status)}" (${num(r.connections)} connections)`,
         evidence: evidenceOf(r),
@@ -270,7 +369,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'http-no-host',
     title: 'HTTP without a Host header',
     description: 'HTTP requests that carry no Host header.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}: ${num(r.requests)} requests without Host, e.g. ${str(r.example_uri)}`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) }, summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}: ${num(r.requests)} requests without Host, e.g. ${str(r.example_uri)}`, evidence: evidenceOf(r) })),
   },
   {
     name: 'pivot-ip',
@@ -279,6 +378,7 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) =>
       rows.map((r) => ({
         severity: 'high' as const,
+        subject: { kind: 'pivot-ip' as const, src: str(r.src), dst: str(r.dst) },
         summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}/${str(r.proto)}${str(r.service) ? ` (${str(r.service)})` : ''}: ${num(r.connections)} connections, ${num(r.bytes_out)} bytes out, ${num(r.bytes_in)} bytes in`,
         evidence: evidenceOf(r),
       })),
@@ -287,7 +387,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'pivot-domain',
     title: "Finding pivot: lookups of and traffic to the finding's domains",
     description: 'DNS queries, HTTP hosts and TLS server names matching the domains named by the finding.',
-    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
+    toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pivot-domain' as const, src: str(r.src), dst: str(r.dst), host: str(r.name) }, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
   },
 ];
 
@@ -307,10 +407,56 @@ export function resolveQueriesDir(start: string = __dirname): string {
 }
 
 export interface QueryFile {
+  /** The SQL engines run: the file with each `:name` placeholder compiled to a positional `?`. */
   sql: string;
-  /** Parameter names in `?` order, from the file's `-- params:` header line. */
+  /** Parameter names in `?` order, derived from the placeholders (a name used twice binds twice). */
   params: string[];
   header: Record<string, string>;
+  /** The file as written, with its named placeholders. */
+  source: string;
+}
+
+/**
+ * Compiles `:name` placeholders to `?` (Athena's execution parameters are positional only:
+ * https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html) and lists
+ * the names in order. Comments (`-- ...`), string literals (`'...'`) and quoted identifiers
+ * (`"..."`) are copied as they are, and `::` (a cast) is not a placeholder.
+ */
+export function compileNamedParameters(text: string): { sql: string; params: string[] } {
+  const params: string[] = [];
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i);
+      const stop = end === -1 ? text.length : end;
+      out += text.slice(i, stop);
+      i = stop;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < text.length) {
+        if (text[j] === c) {
+          if (text[j + 1] === c) j += 2;
+          else break;
+        } else j += 1;
+      }
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === ':' && text[i + 1] === ':') {
+      out += '::';
+      i += 2;
+    } else if (c === ':' && /[A-Za-z_]/.test(text[i + 1] ?? '')) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1)) as RegExpExecArray;
+      params.push(m[0]);
+      out += '?';
+      i += 1 + m[0].length;
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return { sql: out, params };
 }
 
 export function parseQueryFile(text: string): QueryFile {
@@ -319,8 +465,8 @@ export function parseQueryFile(text: string): QueryFile {
     const m = /^--\s*([a-z]+):\s*(.*)$/.exec(line);
     if (m?.[1] && m[2] !== undefined) header[m[1]] = m[2].trim();
   }
-  const params = (header.params ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  return { sql: text, params, header };
+  const { sql, params } = compileNamedParameters(text);
+  return { sql, params, header, source: text };
 }
 
 export function readQuery(name: string, queriesDir?: string): QueryFile {
@@ -342,7 +488,6 @@ export function columnsReadByPack(queriesDir?: string): Record<string, string[]>
 
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
 /** Error names the investigate state machine retries (its Retry blocks name them). */
-const RETRYABLE = new Set(['AwsThrottledError', 'AwsTransientError']);
 /**
  * How long after a record its log file may be closed and shipped: the longest rotation interval a
  * sensor may use (an hour) plus the flush and upload after it, generously. Logs are partitioned by
@@ -408,7 +553,7 @@ export function bindParameters(query: QueryFile, values: Record<string, SqlParam
 export async function runHuntPack(engine: QueryEngine, params: HuntParams, options: { only?: string[]; queriesDir?: string; concurrency?: number } = {}): Promise<HuntOutcome[]> {
   const queriesDir = options.queriesDir ?? resolveQueriesDir();
   const values = parameterValues(params);
-  const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 } };
+  const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }, mode: params.mode ?? 'capture', scope: createScope(params.scope ?? DEFAULT_SCOPE, params.hosts) };
   const selected = options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS;
   const runOne = async (hunt: HuntDefinition): Promise<HuntOutcome> => {
     const started = Date.now();
@@ -419,7 +564,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       return {
         name: hunt.name,
         title: hunt.title,
-        findings: hunt.toFindings(run.rows, ctx),
+        findings: hunt.toFindings(run.rows, ctx).filter((f) => inScope(f, ctx.scope)),
         rowsReturned: run.rows.length,
         elapsedMs: run.elapsedMs,
         ...(run.bytesScanned !== undefined ? { bytesScanned: run.bytesScanned } : {}),
@@ -429,7 +574,7 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       const err = error instanceof Error ? error : new Error(String(error));
       // Throttling and transient failures are the state machine's to retry (with backoff), not a
       // hunt's result: reported as a failed hunt they would reach the report as if final.
-      if (RETRYABLE.has(err.name)) throw err;
+      if (isRetryable(err)) throw err;
       return { name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` };
     }
   };

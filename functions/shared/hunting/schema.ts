@@ -40,10 +40,27 @@ export const ZEEK_TABLES: Record<string, ZeekColumn[]> = {
   files: c(`ts:time fuid:string uid:string source:string analyzers:set mime_type:string filename:string duration:double
     is_orig:bool seen_bytes:bigint total_bytes:bigint md5:string sha1:string sha256:string`),
   notice: c(`ts:time ${CONN_ID} fuid:string proto:string note:string msg:string sub:string src:string dst:string p:int`),
+  ssh: c(`ts:time ${CONN_ID} version:int auth_success:bool auth_attempts:int direction:string client:string server:string
+    cipher_alg:string kex_alg:string host_key:string`),
   weird: c(`ts:time ${CONN_ID} name:string addl:string notice:bool peer:string source:string`),
 };
 
+/**
+ * Connections still open when the sensor (or Zeek's `zeek-open-connections` package) snapshots
+ * them: the same columns as their closed logs. A long connection shows here while it runs and in
+ * `conn` once it ends; the hunts merge the two by `uid`.
+ */
+ZEEK_TABLES.open_conn = ZEEK_TABLES.conn as ZeekColumn[];
+ZEEK_TABLES.open_http = ZEEK_TABLES.http as ZeekColumn[];
+ZEEK_TABLES.open_ssl = ZEEK_TABLES.ssl as ZeekColumn[];
+
 export const ZEEK_LOGS = Object.keys(ZEEK_TABLES);
+
+/**
+ * Logs Zeek writes that no hunt reads; a folder holding them gets one line saying so, rather
+ * than silence (`hunt` and the report list them).
+ */
+export const KNOWN_UNREAD_LOGS = ['sip', 'tunnel', 'dhcp', 'software', 'dpd', 'known_hosts', 'known_services', 'known_certs', 'capture_loss', 'stats', 'packet_filter', 'loaded_scripts', 'reporter', 'ntp', 'smtp', 'ftp', 'rdp', 'smb_files', 'smb_mapping', 'dce_rpc', 'kerberos', 'ntlm', 'snmp', 'radius', 'irc', 'mysql', 'syslog', 'pe', 'ocsp', 'quic', 'conn_json'];
 
 /** Athena column types for the Glue tables. */
 export function athenaType(kind: ColumnKind): string {

@@ -7,7 +7,8 @@
  * tunnelling, exfiltration, TLS, pivots, Zeek notices, SSH) rank beside it by severity, then
  * score, then `key` (stable: the same input always gives the same order).
  */
-import type { Severity } from './pack';
+import type { HuntFinding, HuntOutcome } from './pack';
+import { SEVERITY_RANK, severityOf, type Severity } from './severity';
 
 export type ScoringMode =
   /** The capture is the window: duration and histogram are relative to it (investigations, short captures). */
@@ -79,10 +80,247 @@ export interface Threat {
 export interface ThreatList {
   /** Best first. */
   findings: Threat[];
+  /** How many threats there were before any were dropped to fit (`truncated`). Absent: all are listed. */
+  total?: number;
+  /** Lower-ranked threats (or long evidence) were left out to fit the execution state; `total` is the true count. */
+  truncated?: boolean;
   mode: ScoringMode;
   window: { from: string; to: string };
   /** One line each: logs present but not read, loaded but unused, relative times, non-overlapping captures. */
   warnings: string[];
   /** Per hunt: rows, elapsed time, errors, a LIMIT reached. */
   hunts: Array<{ name: string; title: string; rowsReturned: number; elapsedMs: number; error?: string; limitReached?: number; bytesScanned?: number }>;
+}
+
+/** Modifier weights (RITA's, hunting.md): added to a pair's base score, each at most once. */
+export const MODIFIERS = {
+  rareSignature: 0.15,
+  missingHost: 0.1,
+} as const;
+
+/**
+ * RITA's impact category scores (none 0.2 … high 0.8, critical 1): what a pair's long connection
+ * or strobe alone is worth before modifiers. A long connection is interpolated between the
+ * category scores of the buckets it falls between, so 5 h outranks 4 h.
+ */
+const CATEGORY_SCORE: Record<Severity, number> = { info: 0, low: 0.4, medium: 0.6, high: 0.8, critical: 1 };
+const LONG_CONNECTION_STEPS: Array<[seconds: number, score: number]> = [
+  [3600, 0.2],
+  [14_400, 0.4],
+  [28_800, 0.6],
+  [43_200, 0.8],
+  [86_400, 1],
+];
+
+function interpolate(steps: Array<[number, number]>, x: number): number {
+  if (!(x >= (steps[0] as [number, number])[0])) return 0;
+  for (let i = 1; i < steps.length; i += 1) {
+    const [s1, v1] = steps[i] as [number, number];
+    const [s0, v0] = steps[i - 1] as [number, number];
+    if (x < s1) return round3(v0 + ((x - s0) / (s1 - s0)) * (v1 - v0));
+  }
+  return 1;
+}
+
+export function longConnectionScore(seconds: number): number {
+  return interpolate(LONG_CONNECTION_STEPS, seconds);
+}
+
+/** An upload on the exfiltration hunt's buckets (10 / 50 / 500 MiB / 5 GiB), scored like a long connection. */
+const MIB = 1024 * 1024;
+export function exfiltrationScore(bytesOut: number): number {
+  return interpolate([[10 * MIB, 0.4], [50 * MIB, 0.6], [500 * MIB, 0.8], [5 * 1024 * MIB, 1]], bytesOut);
+}
+
+/** Each further hunt that independently flags the pair (beacon, long connection, upload, strobe) adds this. */
+export const CORROBORATION = 0.1;
+
+/** A strobe is RITA's "high" impact by default. */
+export const STROBE_SCORE = CATEGORY_SCORE.high;
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Findings of other kinds carry a severity; their score within it is the category score. */
+function scoreOfSeverity(severity: Severity): number {
+  return severity === 'info' ? 0.1 : CATEGORY_SCORE[severity];
+}
+
+/** How many of the best beacon pairs keep their connection series (plots in the report). */
+export const SERIES_KEPT_FOR_TOP = 10;
+
+interface Part {
+  hunt: string;
+  finding: HuntFinding;
+}
+
+const pairKey = (src: string, peer: string): string => `pair|${src}|${peer}`;
+
+function byRank(a: Threat, b: Threat): number {
+  return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function mergePair(key: string, parts: Part[]): Threat {
+  const first = parts[0]?.finding.subject;
+  const src = first?.src ?? '';
+  const host = parts.map((p) => p.finding.subject?.host).find((h) => h !== undefined && h !== '');
+  const addresses = [...new Set(parts.flatMap((p) => {
+    const e = p.finding.evidence;
+    const dsts = Array.isArray(e.dsts) ? (e.dsts as unknown[]).map(String) : [];
+    return [p.finding.subject?.dst, ...dsts].filter((d): d is string => typeof d === 'string' && d !== '');
+  }))].sort();
+  const beacon = parts.map((p) => p.finding.beacon).filter((b): b is BeaconComponents => b !== undefined).sort((a, b) => b.score - a.score)[0];
+  const long = parts.find((p) => p.hunt === 'long-connections')?.finding.evidence;
+  const strobe = parts.find((p) => p.hunt === 'strobe')?.finding.evidence;
+  const exfil = parts.find((p) => p.hunt === 'exfiltration')?.finding.evidence;
+  const longSeconds = num(long?.total_duration) ?? 0;
+  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(longSeconds), strobe: strobe ? STROBE_SCORE : 0, exfiltration: exfiltrationScore(num(exfil?.bytes_out) ?? 0) };
+  const base = Math.max(components.beacon, components.longConnection, components.strobe, components.exfiltration);
+  const modifiers: Array<{ name: string; delta: number; detail: string }> = [];
+  const flagged = Object.entries(components).filter(([, v]) => v > 0).map(([k]) => k);
+  if (flagged.length > 1) modifiers.push({ name: 'corroborated', delta: round3(CORROBORATION * (flagged.length - 1)), detail: `flagged by ${flagged.length} hunts (${flagged.join(', ')})` });
+  const rare = parts.find((p) => p.hunt === 'rare-user-agent' || p.hunt === 'rare-ja3');
+  if (rare) {
+    const e = rare.finding.evidence;
+    modifiers.push({ name: 'rare-signature', delta: MODIFIERS.rareSignature, detail: e.user_agent !== undefined ? `user agent "${String(e.user_agent)}" used for this destination only` : `JA3 ${String(e.ja3)} used for this destination only` });
+  }
+  const noHost = parts.find((p) => p.hunt === 'http-no-host');
+  if (noHost) modifiers.push({ name: 'missing-host-header', delta: MODIFIERS.missingHost, detail: `${String(noHost.finding.evidence.requests)} HTTP request(s) without a Host header` });
+  const score = round3(Math.min(1, base + modifiers.reduce((n, m) => n + m.delta, 0)));
+  const ports = [...new Set(parts.flatMap((p) => {
+    const e = p.finding.evidence;
+    if (Array.isArray(e.ports)) return (e.ports as unknown[]).map(Number);
+    if (typeof e.ports === 'string') return e.ports.split(',').filter(Boolean).map(Number);
+    if (typeof e.port === 'number') return [e.port];
+    return [];
+  }))].filter((p) => Number.isFinite(p)).sort((a, b) => a - b);
+  const times = parts.flatMap((p) => [p.finding.evidence.firstSeen, p.finding.evidence.lastSeen]).filter((t): t is string => typeof t === 'string').sort();
+  const peer = host ?? addresses[0] ?? '';
+  const what: string[] = [];
+  if (beacon) what.push(`beacon ${beacon.score.toFixed(3)} (${beacon.connections} connections every ~${beacon.medianIntervalSeconds}s of ~${beacon.medianBytes} bytes)`);
+  if (long) what.push(`${(longSeconds / 3600).toFixed(1)} h connected`);
+  if (strobe) what.push(`strobe, ${String(strobe.connections)} connections`);
+  if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received)`);
+  for (const m of modifiers) what.push(m.detail);
+  const evidence: Record<string, unknown> = {
+    components,
+    modifiers,
+    ...(addresses.length > 0 ? { addresses } : {}),
+    ...(ports.length > 0 ? { ports } : {}),
+    ...(times.length > 0 ? { firstSeen: times[0], lastSeen: times[times.length - 1] } : {}),
+    ...(beacon ? { connections: beacon.connections } : num(long?.connections) !== undefined ? { connections: num(long?.connections) } : {}),
+    ...(long ? { durationSeconds: longSeconds, longestSeconds: num(long.longest_duration) } : {}),
+    ...(exfil ? { bytesOut: num(exfil.bytes_out), bytesIn: num(exfil.bytes_in) } : {}),
+    ...(num(long?.total_bytes) !== undefined || num(beacon ? parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes : undefined) !== undefined
+      ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }
+      : {}),
+  };
+  return {
+    rank: 0,
+    kind: 'pair',
+    severity: severityOf('pairScore', score),
+    score,
+    key,
+    src,
+    ...(addresses.length > 0 ? { dst: addresses[0] } : {}),
+    ...(host ? { host } : {}),
+    summary: `${src} → ${peer}${host && addresses.length > 0 ? ` (${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', …' : ''})` : ''}: ${what.join('; ')}`,
+    hunts: [...new Set(parts.map((p) => p.hunt))].sort(),
+    ...(beacon ? { beacon } : {}),
+    evidence,
+  };
+}
+
+function single(part: Part): Threat {
+  const { finding, hunt } = part;
+  const subject = finding.subject;
+  const kind: ThreatKind = subject?.kind ?? 'pair';
+  const src = subject?.src ?? String(finding.evidence.src ?? '');
+  const key = [kind, src, subject?.dst ?? '', subject?.host ?? '', hunt === kind ? '' : hunt, kind === 'tls' ? String(finding.evidence.validation_status ?? '') : ''].join('|').replace(/\|+$/, '');
+  return {
+    rank: 0,
+    kind,
+    severity: finding.severity,
+    score: round3(finding.score ?? scoreOfSeverity(finding.severity)),
+    key,
+    src,
+    ...(subject?.dst ? { dst: subject.dst } : {}),
+    ...(subject?.host ? { host: subject.host } : {}),
+    summary: finding.summary,
+    hunts: [hunt],
+    evidence: finding.evidence,
+  };
+}
+
+/**
+ * The ranked threat list from the hunts' outcomes: findings about the same pair merged into one
+ * row (a pair by address absorbed into the pair by name whose addresses include it, when that
+ * address serves that source under one name only), everything ranked by severity, score, then key.
+ */
+export function buildThreatList(outcomes: HuntOutcome[], options: { mode: ScoringMode; window: { from: string; to: string }; warnings?: string[] }): ThreatList {
+  const pairs = new Map<string, Part[]>();
+  const singles: Threat[] = [];
+  for (const o of outcomes) {
+    for (const finding of o.findings) {
+      const s = finding.subject;
+      if (s?.kind === 'pair' && s.src !== '') {
+        const key = pairKey(s.src, s.host ?? s.dst ?? '');
+        pairs.set(key, [...(pairs.get(key) ?? []), { hunt: o.name, finding }]);
+      } else {
+        singles.push(single({ hunt: o.name, finding }));
+      }
+    }
+  }
+  // Which names each (source, address) was seen under, from the pairs by name.
+  const namesOf = new Map<string, Set<string>>();
+  for (const parts of pairs.values()) {
+    for (const p of parts) {
+      const s = p.finding.subject;
+      if (!s?.host) continue;
+      const dsts = [s.dst, ...(Array.isArray(p.finding.evidence.dsts) ? (p.finding.evidence.dsts as unknown[]).map(String) : [])].filter((d): d is string => typeof d === 'string' && d !== '');
+      for (const d of dsts) {
+        const k = `${s.src}|${d}`;
+        namesOf.set(k, (namesOf.get(k) ?? new Set()).add(s.host));
+      }
+    }
+  }
+  for (const [key, parts] of [...pairs.entries()]) {
+    const s = parts[0]?.finding.subject;
+    if (!s || s.host || !s.dst) continue;
+    const names = namesOf.get(`${s.src}|${s.dst}`);
+    if (names?.size !== 1) continue;
+    const target = pairKey(s.src, [...names][0] as string);
+    const into = pairs.get(target);
+    if (!into) continue;
+    into.push(...parts);
+    pairs.delete(key);
+  }
+  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts)), ...singles].sort(byRank);
+  let withSeries = 0;
+  for (const [i, t] of threats.entries()) {
+    t.rank = i + 1;
+    if (t.beacon?.series) {
+      if (withSeries < SERIES_KEPT_FOR_TOP) withSeries += 1;
+      else t.beacon = { ...t.beacon, series: undefined };
+      if (t.beacon.series === undefined) delete t.beacon.series;
+    }
+  }
+  return {
+    findings: threats,
+    mode: options.mode,
+    window: options.window,
+    warnings: options.warnings ?? [],
+    hunts: outcomes.map((o) => ({
+      name: o.name,
+      title: o.title,
+      rowsReturned: o.rowsReturned,
+      elapsedMs: o.elapsedMs,
+      ...(o.error !== undefined ? { error: o.error } : {}),
+      ...(o.limitReached !== undefined ? { limitReached: o.limitReached } : {}),
+      ...(o.bytesScanned !== undefined ? { bytesScanned: o.bytesScanned } : {}),
+    })),
+  };
 }

@@ -1,4 +1,4 @@
-import { AwsThrottledError, AwsTransientError } from '../errors';
+import { isRetryable } from '../errors';
 
 export interface BackoffOptions {
   retries: number;
@@ -21,7 +21,7 @@ export async function withBackoff<T>(fn: () => Promise<T>, options: BackoffOptio
     try {
       return await fn();
     } catch (error) {
-      if (!(error instanceof AwsThrottledError || error instanceof AwsTransientError) || attempt >= options.retries) throw error;
+      if (!isRetryable(error) || attempt >= options.retries) throw error;
       await sleep(Math.floor(random() * Math.min(options.maxMs, options.baseMs * 2 ** attempt)));
     }
   }

@@ -60,9 +60,16 @@ function completedState(): InvestigationState {
       window: { from: '2026-11-24T08:01:00.000Z', to: '2026-11-24T09:01:00.000Z' },
       startedAt: '2026-11-24T09:03:00.000Z',
       finishedAt: '2026-11-24T09:03:01.000Z',
+      threats: {
+        mode: 'capture',
+        window: { from: '2026-11-24T08:01:00.000Z', to: '2026-11-24T09:01:00.000Z' },
+        warnings: [],
+        hunts: [],
+        findings: [{ rank: 1, kind: 'pair', severity: 'high', score: 0.93, key: 'pair|10.20.1.25|203.0.113.45', src: '10.20.1.25', dst: '203.0.113.45', summary: '10.20.1.25 -> 203.0.113.45:443 every ~60s', hunts: ['beacons'], evidence: {} }],
+      },
       outcomes: [
-        { name: 'beacons', title: 'Beacons', findingCount: 1, findings: [{ severity: 'high', score: 0.93, summary: '10.20.1.25 -> 203.0.113.45:443 every ~60s', evidence: {} }], elapsedMs: 5 },
-        { name: 'dns-tunnel', title: 'DNS tunnelling', findingCount: 0, findings: [], elapsedMs: 3, error: 'table dns missing' },
+        { name: 'beacons', title: 'Beacons', findingCount: 1, rowsReturned: 1, elapsedMs: 5 },
+        { name: 'dns-tunnel', title: 'DNS tunnelling', findingCount: 0, rowsReturned: 0, elapsedMs: 3, error: 'table dns missing' },
       ],
     },
   };

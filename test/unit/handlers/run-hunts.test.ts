@@ -9,7 +9,7 @@ import { startInvestigation } from '../../../functions/startInvestigation/handle
 import { createAthenaEngine } from '../../../functions/shared/adapters/athena';
 import { parseConfig } from '../../../functions/shared/config';
 import { parseInvestigationRequest } from '../../../functions/shared/domain/request';
-import { listHunts } from '../../../functions/shared/hunting/pack';
+import { listHunts, parseQueryFile } from '../../../functions/shared/hunting/pack';
 import type { Deps } from '../../../functions/shared/runtime';
 import { ec2Finding, guardDutyEvent } from '../../support/fixtures';
 
@@ -71,7 +71,8 @@ describe('runHunts with values from a hostile finding', () => {
     const sent = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
     expect(result.outcomes.filter((o) => o.error)).toEqual([]);
     expect(sent).toHaveLength(listHunts().length);
-    expect(sent.map((s) => s.QueryString).sort()).toEqual(files.map((f) => readFileSync(join(QUERIES, f), 'utf8')).sort());
+    // Each file with its named placeholders compiled to positional ? (Athena takes no named ones).
+    expect(sent.map((s) => s.QueryString).sort()).toEqual(files.map((f) => parseQueryFile(readFileSync(join(QUERIES, f), 'utf8')).sql).sort());
     for (const query of sent) {
       expect(query.QueryString).not.toContain('DROP TABLE');
       expect(query.QueryString).not.toContain("'1'='1");
@@ -132,7 +133,7 @@ describe('runHunts and the Step Functions state limit', () => {
     const engine = {
       name: 'athena' as const,
       run: async (sql: string) => {
-        if (sql.startsWith('-- name: strobe\n')) return { rows: [{ src: '10.0.0.12', dst: '10.0.0.99', ports, connections: 70_000, first_ts: 1795939200, last_ts: 1795942800, total_bytes: 4_200_000 }], elapsedMs: 1 };
+        if (sql.startsWith('-- name: strobe\n')) return { rows: [{ src: '10.0.0.12', dst: '198.51.100.99', ports, connections: 70_000, first_ts: 1795939200, last_ts: 1795942800, total_bytes: 4_200_000 }], elapsedMs: 1 };
         if (sql.startsWith('-- name: rare-user-agent\n')) return { rows: Array.from({ length: 10 }, (_, i) => ({ src: '10.0.0.12', user_agent: `${'A'.repeat(20_000)}${i}`, dst: '203.0.113.9', host: 'x.example', requests: 3, first_ts: 1795939200, last_ts: 1795942800 })), elapsedMs: 1 };
         return { rows: [], elapsedMs: 1 };
       },
@@ -147,7 +148,8 @@ describe('runHunts and the Step Functions state limit', () => {
     expect(result.truncated).toBe(true);
     const strobe = result.outcomes.find((o) => o.name === 'strobe');
     expect(strobe?.findingCount).toBe(1);
-    expect(String(strobe?.findings[0]?.evidence.ports)).toMatch(/^1,2,3,.*… \(\+\d+ chars\)$/);
+    const strobeThreat = result.threats.findings.find((t) => t.hunts.includes('strobe'));
+    expect((strobeThreat?.evidence.ports as unknown[]).length).toBeLessThanOrEqual(51);
     expect(result.outcomes.find((o) => o.name === 'rare-user-agent')?.findingCount).toBe(10);
   });
 });

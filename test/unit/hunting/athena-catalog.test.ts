@@ -13,13 +13,28 @@ describe('Athena catalog (infra/athena.yml)', () => {
     expect(onDisk).toBe(athenaYaml(sources()));
   });
 
-  it('declares a projected, JSON SerDe table per log, partitioned by dt and hour over the S3 layout', () => {
+  it('declares a projected, JSON SerDe table per log, partitioned by dt and hour over the S3 layout, for incident and fleet sensors', () => {
     const resources = athenaResources(sources()) as Record<string, { Type: string; Properties: { TableInput?: { Name: string; Parameters: Record<string, unknown>; PartitionKeys: unknown } } }>;
     const tables = Object.values(resources).filter((r) => r.Type === 'AWS::Glue::Table');
-    expect(tables.map((t) => t.Properties.TableInput?.Name).sort()).toEqual([...ZEEK_LOGS].sort());
+    expect(tables.map((t) => t.Properties.TableInput?.Name).sort()).toEqual([...ZEEK_LOGS, ...ZEEK_LOGS.map((l) => `fleet_${l}`)].sort());
     for (const t of tables) {
+      const name = t.Properties.TableInput?.Name ?? '';
+      const keyPrefix = name.startsWith('fleet_') ? `fleet/zeek/${name.slice('fleet_'.length)}` : `zeek/${name}`;
       expect(t.Properties.TableInput?.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.hour.digits': '2' });
-      expect(t.Properties.TableInput?.Parameters['storage.location.template']).toEqual({ 'Fn::Sub': `s3://\${LogBucket}/zeek/${t.Properties.TableInput?.Name}/dt=\${!dt}/hour=\${!hour}/` });
+      expect(t.Properties.TableInput?.Parameters['storage.location.template']).toEqual({ 'Fn::Sub': `s3://\${LogBucket}/${keyPrefix}/dt=\${!dt}/hour=\${!hour}/` });
+    }
+  });
+
+  it('gives the logs the detection hunts read their own tables: open connections (conn, http, ssl), ssh, notice', () => {
+    const names = Object.values(athenaResources(sources()) as Record<string, { Type: string; Properties: { TableInput?: { Name: string } } }>).map((r) => r.Properties.TableInput?.Name);
+    expect(names).toEqual(expect.arrayContaining(['open_conn', 'open_http', 'open_ssl', 'ssh', 'notice', 'fleet_open_conn', 'fleet_conn']));
+  });
+
+  it('says in the named query when it takes more ? than the Athena console accepts (25), and not otherwise', () => {
+    const resources = athenaResources(sources()) as Record<string, { Type: string; Properties: { Name?: string; QueryString?: string; Description?: string } }>;
+    for (const q of Object.values(resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery')) {
+      const count = (q.Properties.QueryString?.split('\n').filter((l) => !l.startsWith('--')).join('\n').match(/\?/g) ?? []).length;
+      expect(q.Properties.Description?.includes('more than the 25 the Athena console accepts')).toBe(count > 25);
     }
   });
 

@@ -16,8 +16,9 @@ describe('mirrorhunt hunt', () => {
     const c = capture();
     const code = await huntCommand([join(FIXTURES, 'vxlan'), '--format', 'json', '--pivot-ip', '54.86.237.188'], c.io);
     expect(code).toBe(0);
-    const report = JSON.parse(c.out()) as { findings: Array<{ hunt: string; severity: string; evidence: Record<string, unknown> }>; window: { from: string } };
-    expect(report.findings[0]).toMatchObject({ hunt: 'pivot-ip', severity: 'high', evidence: { src: '172.16.11.201', dst: '54.86.237.188', connections: 1 } });
+    const report = JSON.parse(c.out()) as { findings: Array<{ rank: number; kind: string; hunts: string[]; severity: string; src: string; dst?: string; evidence: Record<string, unknown> }>; window: { from: string } };
+    expect(report.findings[0]).toMatchObject({ rank: 1, kind: 'pivot-ip', hunts: ['pivot-ip'], severity: 'high', src: '172.16.11.201', dst: '54.86.237.188', evidence: { connections: 1 } });
+    expect(report.findings.map((f) => f.rank)).toEqual(report.findings.map((_, i) => i + 1));
     expect(report.window.from).toBe('2021-03-31T08:40:00.000Z');
   });
 
@@ -31,7 +32,7 @@ describe('mirrorhunt hunt', () => {
   it('renders a Markdown table', async () => {
     const c = capture();
     await huntCommand([join(FIXTURES, 'vxlan'), '--format', 'md', '--only', 'rare-user-agent'], c.io);
-    expect(c.out()).toContain('| 1 | low |  | rare-user-agent | 172.16.11.201 → eu.httpbin.org: user agent "curl/7.76.1"');
+    expect(c.out()).toContain('| 1 | low | 0.150 | rare-user-agent | 172.16.11.201 → eu.httpbin.org (54.86.237.188): user agent "curl/7.76.1" used for this destination only');
   });
 
   it('names the folder when it holds no Zeek logs, without a stack trace', async () => {

@@ -206,7 +206,7 @@ const describeIfRita = RITA_PROXY ? describe : describe.skip;
 describeIfRita("calibration against RITA's answers for its proxy test data (GPL data, read in place, never copied)", () => {
   it('finds both proxy beacons with scores within ±0.05 of RITA (0.979 and 0.586)', async () => {
     const engine = await createDuckDbEngine({ logsDir: RITA_PROXY as string });
-    const [outcome] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['beacon-fqdn'] });
+    const [outcome] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], mode: 'rita' }, { only: ['beacon-fqdn'] });
     await engine.close();
     const byHost = Object.fromEntries((outcome?.findings ?? []).map((f) => [f.evidence.fqdn, f]));
     expect(byHost['www.honestimnotevil.com']?.evidence.connections).toBe(357);

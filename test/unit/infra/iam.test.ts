@@ -36,7 +36,7 @@ const CREATES: Record<string, string[]> = {
   'ec2:CreateTrafficMirrorSession': ['traffic-mirror-session'],
 };
 /** AWS managed policies a role may carry, by role kind; anything else needs a review here first. */
-const MANAGED_POLICIES = ['service-role/AWSLambdaENIManagementAccess', 'AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder'];
+const MANAGED_POLICIES = ['service-role/AWSLambdaENIManagementAccess', 'AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder', 'EC2ImageBuilderExecutionPolicy'];
 
 let template: CfnTemplate;
 let statements: LocatedStatement[];

@@ -94,7 +94,7 @@ export function threatList(findings: Threat[] = [beaconThreat(), scanThreat(), r
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:mirrorhunt-prod-investigate:gd-6ec7';
 
 /** A whole investigation that captured an hour and hunted, as the state machine hands it to writeReport. */
-export function completedState(threats: ThreatList | undefined = threatList()): InvestigationState {
+export function completedState(threats: ThreatList = threatList()): InvestigationState {
   return {
     incidentId: 'gd-6ec7',
     executionArn: EXECUTION_ARN,
@@ -153,11 +153,11 @@ export function completedState(threats: ThreatList | undefined = threatList()): 
       finishedAt: '2026-11-24T09:04:10.000Z',
       bytesScanned: 1_048_576,
       outcomes: [
-        { name: 'beacon-ip', title: 'Beacons by address', findingCount: 2, findings: [], elapsedMs: 40 },
-        { name: 'port-scan', title: 'Port scans', findingCount: 1, findings: [], elapsedMs: 12 },
-        { name: 'pivot-ip', title: "Traffic with the finding's IPs", findingCount: 1, findings: [], elapsedMs: 8 },
+        { name: 'beacon-ip', title: 'Beacons by address', findingCount: 2, rowsReturned: 2, elapsedMs: 40 },
+        { name: 'port-scan', title: 'Port scans', findingCount: 1, rowsReturned: 1, elapsedMs: 12 },
+        { name: 'pivot-ip', title: "Traffic with the finding's IPs", findingCount: 1, rowsReturned: 1, elapsedMs: 8 },
       ],
-      ...(threats ? { threats } : {}),
+      threats,
     },
   };
 }

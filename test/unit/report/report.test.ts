@@ -79,7 +79,7 @@ describe('the investigation report', () => {
   });
 
   it('does not call a not-mirrorable target\'s addresses hunted, and advises flow logs instead of a capture', () => {
-    const state = completedState(undefined);
+    const state = completedState();
     state.target = { ...state.target, mirrorable: false, reason: 'instance type t2.micro cannot be a traffic mirror source', enis: [], skipped: [{ networkInterfaceId: 'eni-0a1b2c3d4e5f60718', reason: 'not-interface-type', detail: 'eni-0a1b2c3d4e5f60718 is of type efa; only "interface" ENIs can be mirrored' }] };
     for (const k of ['claim', 'sensor', 'sensorStatus', 'mirror', 'mirrorStop', 'teardown', 'hunts'] as const) delete state[k];
     const report = buildReport(state, [], at, ctx);

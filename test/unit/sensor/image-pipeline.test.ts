@@ -84,6 +84,28 @@ describe('infra/sensor/image-pipeline.yml', () => {
     expect(target?.SsmParameterConfigurations).toEqual([{ ParameterName: { Ref: 'SensorAmiParameter' }, DataType: 'text' }]);
   });
 
+  // Image Builder guide, "Prerequisites for SSM output parameters"
+  // (https://docs.aws.amazon.com/imagebuilder/latest/userguide/cr-upd-ami-distribution-settings.html):
+  // the distribution writes the parameter as the pipeline's execution role, which must allow
+  // ssm:PutParameter on that parameter. Without an execution role Image Builder uses its
+  // service-linked role, whose policy covers only parameter/imagebuilder/*.
+  it('runs the pipeline as an execution role that Image Builder assumes and that may put exactly the sensor AMI parameter', () => {
+    // Act
+    const pipeline = props('SensorImagePipeline');
+    const role = props('SensorImageExecutionRole');
+    const statements = (role.Policies as Array<{ PolicyDocument: { Statement: Array<Record<string, unknown>> } }>).flatMap((p) => p.PolicyDocument.Statement);
+    // Assess
+    expect(pipeline.ExecutionRole).toEqual({ 'Fn::GetAtt': ['SensorImageExecutionRole', 'Arn'] });
+    expect(role.AssumeRolePolicyDocument).toMatchObject({ Statement: [{ Effect: 'Allow', Principal: { Service: 'imagebuilder.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const puts = statements.filter((st) => [st.Action].flat().includes('ssm:PutParameter'));
+    expect(puts).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SensorAmiParameter}' } })]);
+    expect(role.ManagedPolicyArns).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/EC2ImageBuilderExecutionPolicy' }]);
+  });
+
+  it('outputs the pipeline ARN that the deploy guide tells you to start', () => {
+    expect(fragment.Outputs?.SensorImagePipelineArn).toEqual({ Value: { Ref: 'SensorImagePipeline' } });
+  });
+
   it('wires recipe, infrastructure and distribution into one enabled pipeline with image tests', () => {
     // Act
     const pipeline = props('SensorImagePipeline');

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { Shipper, type ShipperOptions } from '../../../infra/sensor/files/shipper/shipper';
 import { logObjectKey, parseRotatedName, rotatedName } from '../../../infra/sensor/files/shipper/layout';
@@ -106,7 +106,7 @@ describe('Shipper against a local S3', () => {
     expect(localFiles()).toEqual([]);
   });
 
-  it('uploads a log Zeek already gzipped as it is, without compressing it twice', async () => {
+  it('uploads a log Zeek already gzipped with the same records, compressed once', async () => {
     // Prepare
     server = await startLocalS3(s3dir, BUCKET);
     const gz = readFileSync(join(FIXTURES, 'known_certs.json.gz'));
@@ -116,9 +116,49 @@ describe('Shipper against a local S3', () => {
     await shipper.prepare();
     // Act
     await shipper.pass();
-    // Assess
+    // Assess: one gunzip gives the JSON lines back (a second layer would not parse as JSON).
     const body = await getBytes(localS3Client(server.port), BUCKET, `zeek/known_certs/dt=2018-03-24/hour=17/${SENSOR}-20180324T171500Z-20180324T173400Z.json.gz`);
-    expect(body.equals(gz)).toBe(true);
+    expect(gunzipSync(body).equals(gunzipSync(gz))).toBe(true);
+  });
+
+  // A crash's leftover log, rotated by Zeek at start-up (LogAscii::enable_leftover_log_rotation),
+  // can end mid-record. Athena reads JSON lines strictly: one malformed line fails every query over
+  // its partition ("HIVE_BAD_DATA"), so the partial line must not reach S3.
+  it('ships a leftover log that ends mid-record without its partial last line', async () => {
+    // Prepare: the software fixture cut 40 bytes into its last record.
+    server = await startLocalS3(s3dir, BUCKET);
+    const whole = zeekLog('software');
+    const lastLineStart = whole.lastIndexOf(0x0a, whole.length - 2) + 1;
+    const truncated = whole.subarray(0, lastLineStart + 40);
+    rotate('software', truncated, '2018-03-24T17:15:00Z', '2018-03-24T17:20:00Z');
+    const shipper = shipperOn(server.port);
+    await shipper.prepare();
+    // Act
+    const result = await shipper.pass();
+    // Assess: every shipped line parses, and only the cut record is missing.
+    const body = gunzipSync(await getBytes(localS3Client(server.port), BUCKET, `zeek/software/dt=2018-03-24/hour=17/${SENSOR}-20180324T171500Z-20180324T172000Z.json.gz`));
+    expect(body.equals(whole.subarray(0, lastLineStart))).toBe(true);
+    const lines = body.toString('utf8').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(result).toEqual({ staged: 1, uploaded: 1, failed: 0, pending: 0 });
+  });
+
+  it('ships nothing for a leftover gzipped log cut short inside its only record, and removes it', async () => {
+    // Prepare: a gzip stream itself cut short, holding half of one record.
+    server = await startLocalS3(s3dir, BUCKET);
+    const firstLine = zeekLog('dpd').subarray(0, zeekLog('dpd').indexOf(0x0a) + 1);
+    const gz = gzipSync(firstLine.subarray(0, Math.floor(firstLine.length / 2)));
+    const name = `${rotatedName('dpd', new Date('2018-03-24T17:15:00Z'), new Date('2018-03-24T17:16:00Z'))}.gz`;
+    writeFileSync(join(spool, 'rotated', name), gz.subarray(0, gz.length - 8));
+    const shipper = shipperOn(server.port);
+    await shipper.prepare();
+    // Act
+    const result = await shipper.pass();
+    // Assess
+    expect(await listKeys(localS3Client(server.port), BUCKET)).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(localFiles()).toEqual([]);
   });
 
   it('keeps a file whose upload failed and uploads it once S3 is reachable again', async () => {

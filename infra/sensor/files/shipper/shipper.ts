@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { constants, createGunzip, createGzip } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { logObjectKey, parseRotatedName, readyKey, stoppedKey } from './layout';
 
@@ -66,6 +67,41 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * Passes a log through up to its last newline and withholds the rest. A file Zeek rotated at
+ * start-up from a crash's leftovers can end mid-record; Athena's JSON SerDe fails every query over
+ * the partition that holds such a line (DuckDB forgives it), so a partial last line never ships.
+ */
+export class CompleteLines extends Transform {
+  /** Bytes after the last newline seen so far. */
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  /** Bytes of complete lines passed on. */
+  passed = 0;
+  /** Bytes of the partial last line that were dropped (known once the stream has ended). */
+  dropped = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const newline = chunk.lastIndexOf(0x0a);
+    if (newline < 0) {
+      this.tail.push(chunk);
+      this.tailBytes += chunk.length;
+      return callback();
+    }
+    const head = Buffer.concat([...this.tail, chunk.subarray(0, newline + 1)]);
+    this.tail = newline + 1 < chunk.length ? [chunk.subarray(newline + 1)] : [];
+    this.tailBytes = chunk.length - newline - 1;
+    this.passed += head.length;
+    callback(null, head);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.dropped = this.tailBytes;
+    this.tail = [];
+    callback();
+  }
+}
+
 /** Makes a finished write durable before the file it replaces is removed. */
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -126,8 +162,17 @@ export class Shipper {
       const target = join(this.o.outboxDir, rotated.gzipped ? name : `${name}.gz`);
       const temp = target + TMP;
       try {
-        if (rotated.gzipped) await pipeline(createReadStream(source), createWriteStream(temp));
-        else await pipeline(createReadStream(source), createGzip(), createWriteStream(temp));
+        const lines = new CompleteLines();
+        // A gzipped leftover may itself be cut short: decode what is there (sync flush) rather than fail on it.
+        if (rotated.gzipped) await pipeline(createReadStream(source), createGunzip({ finishFlush: constants.Z_SYNC_FLUSH }), lines, createGzip(), createWriteStream(temp));
+        else await pipeline(createReadStream(source), lines, createGzip(), createWriteStream(temp));
+        if (lines.dropped > 0) this.note('partial last line dropped', { file: name, bytes: lines.dropped });
+        if (lines.passed === 0) {
+          // Nothing but a partial line: there is no record to ship.
+          await unlink(temp);
+          await unlink(source);
+          continue;
+        }
         await fsyncPath(temp);
         await rename(temp, target);
         await fsyncPath(this.o.outboxDir);
