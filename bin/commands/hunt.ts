@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
 import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
+import { renderThreatListHtml } from '../../functions/shared/report/html';
 import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ export interface Io {
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
-                       [--format text|json|md] [--top N] [--mode capture|rita]
+                       [--format text|json|md|html] [--top N] [--mode capture|rita]
                        [--scope FILE] [--internal CIDR ...] [--never-include CIDR|DOMAIN ...]
                        [--always-include CIDR|DOMAIN ...]
 Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally, and
@@ -183,8 +184,8 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   }
   // `text` and `table` are the same plain listing.
   const format = values.format === 'text' ? 'table' : (values.format ?? 'table');
-  if (!['table', 'json', 'md'].includes(format)) {
-    io.stderr(`--format must be text, json or md\n`);
+  if (!['table', 'json', 'md', 'html'].includes(format)) {
+    io.stderr(`--format must be text, json, md or html\n`);
     return 2;
   }
   // --only may repeat or take a comma list: --only beacon-ip,strobe.
@@ -250,6 +251,7 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
   io.stderr(`loaded ${loaded.map(([name, t]) => `${name} ${t.rows} rows/${t.files} files`).join(', ')}\n`);
   for (const o of result.outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
   const findings = top ? result.threats.findings.slice(0, top) : result.threats.findings;
-  io.stdout(render(format, result.threats, result.outcomes, findings));
+  // html: the investigation report's page (functions/shared/report/html.ts) for this folder.
+  io.stdout(format === 'html' ? await renderThreatListHtml({ ...result.threats, findings }, folder, new Date().toISOString()) : render(format, result.threats, result.outcomes, findings));
   return result.outcomes.some((o) => o.error) ? 1 : 0;
 }

@@ -70,6 +70,7 @@ td.summary{overflow-wrap:anywhere;min-width:14rem}
 .plots{display:flex;flex-wrap:wrap;gap:12px}
 .plot{flex:1 1 300px;min-width:0}
 .plot svg{width:100%;height:auto;display:block}
+.plot.timeline{max-width:520px}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:.3rem 0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
 footer{color:var(--muted);font-size:12px;margin:2rem 0 1rem}
@@ -121,7 +122,7 @@ async function beaconsSection(list: ThreatList): Promise<string> {
 
 async function timelineSection(entries: TimelineEntry[]): Promise<string> {
   if (entries.length === 0) return '';
-  const svg = entries.length >= 2 ? `<div class="plot">${await renderSvg(timelineSpec(entries))}</div>` : '';
+  const svg = entries.length >= 2 ? `<div class="plot timeline">${await renderSvg(timelineSpec(entries))}</div>` : '';
   return `<section id="timeline"><h2>Timeline</h2>${svg}<ul>${entries.map((e) => `<li><code>${escapeHtml(e.at)}</code> ${escapeHtml(e.event)}${e.detail ? `: ${escapeHtml(e.detail)}` : ''}</li>`).join('')}</ul></section>`;
 }
 
@@ -149,10 +150,11 @@ function linksSection(links: ReportLinks): string {
 
 function huntsSection(hunts: NonNullable<HtmlPageInput['hunts']>): string {
   if (hunts.length === 0) return '';
-  return `<section id="hunts"><h2>Hunts</h2><div class="table-wrap"><table><thead><tr><th>hunt</th><th>findings</th><th>rows</th><th>ms</th><th>note</th></tr></thead><tbody>${hunts
+  const counts = hunts.some((h) => h.findingCount !== undefined);
+  return `<section id="hunts"><h2>Hunts</h2><div class="table-wrap"><table><thead><tr><th>hunt</th>${counts ? '<th>findings</th>' : ''}<th>rows</th><th>ms</th><th>note</th></tr></thead><tbody>${hunts
     .map(
       (h) =>
-        `<tr><td>${escapeHtml(h.title)}</td><td>${h.findingCount ?? ''}</td><td>${h.rowsReturned ?? ''}</td><td>${h.elapsedMs}</td><td>${h.error ? `FAILED: ${escapeHtml(h.error)}` : h.limitReached !== undefined ? `first ${h.limitReached} rows only` : ''}</td></tr>`,
+        `<tr><td>${escapeHtml(h.title)}</td>${counts ? `<td>${h.findingCount ?? ''}</td>` : ''}<td>${h.rowsReturned ?? ''}</td><td>${h.elapsedMs}</td><td>${h.error ? `FAILED: ${escapeHtml(h.error)}` : h.limitReached !== undefined ? `first ${h.limitReached} rows only` : ''}</td></tr>`,
     )
     .join('')}</tbody></table></div></section>`;
 }

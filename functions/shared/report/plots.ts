@@ -46,14 +46,17 @@ export function intervalsOf(series: Array<[number, number]>): number[] {
 
 /** How regular the timer is: the intervals binned; a beacon is one tall bar. */
 export function intervalHistogramSpec(series: Array<[number, number]>): TopLevelSpec {
+  const intervals = intervalsOf(series);
+  // From zero, so a timer reads as one tall bar at its period rather than jitter spread over the axis.
+  const top = Math.max(1, ...intervals) * 1.1;
   return {
     width: PLOT_WIDTH,
     height: PLOT_HEIGHT,
     title: 'Interval between connections',
-    data: { values: intervalsOf(series).map((s) => ({ seconds: s })) },
+    data: { values: intervals.map((s) => ({ seconds: s })) },
     mark: { type: 'bar', color: '#2563eb' },
     encoding: {
-      x: { field: 'seconds', type: 'quantitative', bin: { maxbins: 30 }, title: 'seconds' },
+      x: { field: 'seconds', type: 'quantitative', bin: { maxbins: 24, extent: [0, Math.ceil(top)] }, title: 'seconds' },
       y: { aggregate: 'count', type: 'quantitative', title: 'connections' },
     },
   };
