@@ -2,11 +2,13 @@ import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
+import { SecurityHubClient, SecurityHubServiceException } from '@aws-sdk/client-securityhub';
 import { SimClock } from './clock';
 import { DEFAULT_EC2_QUOTAS, DEFAULT_EC2_TIMINGS, SimulatedEc2, type Ec2Quotas, type Ec2Timings } from './ec2';
 import { FaultInjector } from './faults';
 import { SimulatedSns, SimulatedSsm } from './messaging';
 import { SimulatedS3 } from './s3';
+import { SimulatedSecurityHub } from './securityhub';
 import { IdFactory, SimFailure, type Tags } from './support';
 
 export interface SimulatedAccountOptions {
@@ -23,7 +25,7 @@ export interface SimulatedAccountOptions {
 
 export interface RecordedCall {
   index: number;
-  service: 'ec2' | 's3' | 'ssm' | 'sns';
+  service: 'ec2' | 's3' | 'ssm' | 'sns' | 'securityhub';
   operation: string;
   input: Record<string, unknown>;
   at: Date;
@@ -47,6 +49,7 @@ const EXCEPTIONS: Record<RecordedCall['service'], ExceptionClass> = {
   s3: S3ServiceException as unknown as ExceptionClass,
   ssm: SSMServiceException as unknown as ExceptionClass,
   sns: SNSServiceException as unknown as ExceptionClass,
+  securityhub: SecurityHubServiceException as unknown as ExceptionClass,
 };
 
 /**
@@ -65,9 +68,11 @@ export class SimulatedAccount {
   readonly s3: SimulatedS3;
   readonly ssm = new SimulatedSsm();
   readonly sns: SimulatedSns;
+  readonly securityHub: SimulatedSecurityHub;
   readonly faults = new FaultInjector();
   readonly calls: RecordedCall[] = [];
   private cached?: { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient };
+  private cachedSecurityHub?: SecurityHubClient;
 
   constructor(options: SimulatedAccountOptions) {
     this.clock = options.clock ?? new SimClock();
@@ -81,6 +86,13 @@ export class SimulatedAccount {
     });
     this.s3 = new SimulatedS3(options.s3Root);
     this.sns = new SimulatedSns(this.region, this.accountId);
+    this.securityHub = new SimulatedSecurityHub(this.region, this.accountId);
+  }
+
+  /** A Security Hub client answered by the simulation (its own getter, so clients() keeps its shape). */
+  securityHubClient(): SecurityHubClient {
+    this.cachedSecurityHub ??= this.wire(new SecurityHubClient({ region: this.region, credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, maxAttempts: 1 }), 'securityhub');
+    return this.cachedSecurityHub;
   }
 
   clients(): { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient } {
@@ -136,6 +148,7 @@ export class SimulatedAccount {
       if (service === 'ec2') output = this.ec2.handle(operation, input);
       else if (service === 's3') output = await this.s3.handle(operation, input);
       else if (service === 'ssm') output = this.ssm.handle(operation, input);
+      else if (service === 'securityhub') output = this.securityHub.handle(operation, input);
       else output = this.sns.handle(operation, input);
     } catch (error) {
       if (error instanceof SimFailure) throw this.toException(service, call, error, false);
