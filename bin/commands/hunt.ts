@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, tablesReadByPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
 import { KNOWN_UNREAD_LOGS, ZEEK_LOGS } from '../../functions/shared/hunting/schema';
+import { renderThreatListHtml } from '../../functions/shared/report/html';
 import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
 import { basename } from 'node:path';
@@ -13,7 +14,7 @@ export type { Io } from '../cli';
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
-                       [--format text|json|md] [--top N] [--mode capture|rita]
+                       [--format text|json|md|html] [--top N] [--mode capture|rita]
                        [--scope FILE] [--internal CIDR ...] [--never-include CIDR|DOMAIN ...]
                        [--always-include CIDR|DOMAIN ...]
 Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally, and
@@ -214,7 +215,7 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   if (!kind.isDirectory()) throw new CliError(`${folder} is a file; give the folder that holds the Zeek logs`);
   // `text` and `table` are the same plain listing.
   const format = values.format === 'text' ? 'table' : (values.format ?? 'table');
-  if (!['table', 'json', 'md'].includes(format)) throw new UsageError(`--format must be text, json or md; got "${values.format}"`);
+  if (!['table', 'json', 'md', 'html'].includes(format)) throw new UsageError(`--format must be text, json, md or html; got "${values.format}"`);
   // --only may repeat or take a comma list: --only beacon-ip,strobe.
   const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const unknown = (only ?? []).filter((n) => !listHunts().some((h) => h.name === n));
@@ -265,6 +266,7 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   for (const o of result.outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
   for (const w of result.threats.warnings) io.stderr(`warning: ${w}\n`);
   const findings = top ? result.threats.findings.slice(0, top) : result.threats.findings;
-  io.stdout(render(format, result.threats, result.outcomes, findings));
+  // html: the investigation report's page (functions/shared/report/html.ts) for this folder.
+  io.stdout(format === 'html' ? await renderThreatListHtml({ ...result.threats, findings }, folder, new Date().toISOString()) : render(format, result.threats, result.outcomes, findings));
   return result.outcomes.some((o) => o.error) ? 1 : 0;
 }
