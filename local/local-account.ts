@@ -18,7 +18,13 @@ interface IamModules {
  * infra/roles.yml and serverless.yml, which a packed install does not ship. A clone after
  * `npm ci` has all of them.
  */
+let loaded: { modules: IamModules | undefined } | undefined;
 function iamModules(): IamModules | undefined {
+  loaded ??= { modules: loadIamModules() };
+  return loaded.modules;
+}
+
+function loadIamModules(): IamModules | undefined {
   try {
     return {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
