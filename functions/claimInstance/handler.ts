@@ -1,3 +1,5 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { required } from '../shared/config';
 import { asState, type ClaimResult } from '../shared/domain/state';
 import { claimInstanceFor } from '../shared/workflows/claim';
@@ -7,7 +9,7 @@ import { lambdaHandler, type Deps } from '../shared/runtime';
  * Takes the per-instance claim so a second finding for the same instance does not launch a
  * second sensor (the protocol: `workflows/claim.ts`).
  */
-export const claimInstance = (deps: Deps) => {
+export const claimInstance = (deps: Deps<'s3' | 'sfn'>) => {
   const bucket = required(deps.config, 'logBucket');
   return async (input: unknown): Promise<ClaimResult> => {
     const state = asState(input);
@@ -25,4 +27,4 @@ export const claimInstance = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(claimInstance);
+export const handler = lambdaHandler(claimInstance, { s3: S3Client, sfn: SFNClient });

@@ -1,3 +1,5 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { required } from '../shared/config';
 import { parseOrThrow } from '../shared/domain/validation';
@@ -27,7 +29,7 @@ const PASSES = 8;
  * (the execution name is the incident id). A few passes, a little apart, cover the minute a
  * terminating sensor holds its security group; the scheduled sweeper catches anything later.
  */
-export const cleanUpExecution = (deps: Deps, options: { pauseMs?: number; sleep?: (ms: number) => Promise<void> } = {}) => {
+export const cleanUpExecution = (deps: Deps<'ec2' | 's3'>, options: { pauseMs?: number; sleep?: (ms: number) => Promise<void> } = {}) => {
   const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (event: unknown): Promise<{ incidentId: string; status: string; teardown?: TeardownResult }> => {
@@ -50,4 +52,4 @@ export const cleanUpExecution = (deps: Deps, options: { pauseMs?: number; sleep?
   };
 };
 
-export const handler = lambdaHandler((deps) => cleanUpExecution(deps));
+export const handler = lambdaHandler((deps: Deps<'ec2' | 's3'>) => cleanUpExecution(deps), { ec2: EC2Client, s3: S3Client });

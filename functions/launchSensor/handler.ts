@@ -1,3 +1,5 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { required } from '../shared/config';
 import { runSensorInstance } from '../shared/adapters/ec2/instances';
 import { describeRouteTables } from '../shared/adapters/ec2/network';
@@ -20,7 +22,7 @@ const FLUSH_UPLOAD_SECONDS = 30;
  * dedicated sensor subnet there, else the source's own subnet, once its route table shows a way
  * to S3. Specs come from `domain/sensor.ts`; this only wires them to the adapters.
  */
-export const launchSensor = (deps: Deps) => {
+export const launchSensor = (deps: Deps<'ec2' | 'ssm'>) => {
   const bucket = required(deps.config, 'logBucket');
   const amiParameter = required(deps.config, 'sensorAmiParameter');
   const stack = required(deps.config, 'stack');
@@ -63,4 +65,4 @@ export const launchSensor = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(launchSensor);
+export const handler = lambdaHandler(launchSensor, { ec2: EC2Client, ssm: SSMClient });

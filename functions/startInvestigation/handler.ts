@@ -1,3 +1,4 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { assessFinding, executionNameForFinding, parseFindingEvent } from '../shared/domain/finding';
 import { requestFromFinding } from '../shared/domain/request';
 import { required } from '../shared/config';
@@ -16,7 +17,7 @@ export type TriggerOutcome =
  * event is rejected with a log line naming what was wrong and starts nothing; it is not thrown,
  * because a retry of the same bad event can only fail the same way.
  */
-export const startInvestigation = (deps: Deps) => {
+export const startInvestigation = (deps: Deps<'sfn'>) => {
   const stateMachineArn = required(deps.config, 'stateMachineArn');
   const policy = { minSeverity: deps.config.minSeverity, types: deps.config.findingTypes, allowSamples: deps.config.allowSampleFindings };
   return async (event: unknown): Promise<TriggerOutcome> => {
@@ -40,4 +41,4 @@ export const startInvestigation = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(startInvestigation);
+export const handler = lambdaHandler(startInvestigation, { sfn: SFNClient });

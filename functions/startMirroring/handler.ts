@@ -1,3 +1,4 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { createEastWestFilter, createMirrorSession, createMirrorTarget } from '../shared/adapters/ec2/mirroring';
 import { eastWestFilterRules } from '../shared/domain/filter-rules';
 import { clientToken } from '../shared/domain/ids';
@@ -12,7 +13,7 @@ import { lambdaHandler, type Deps } from '../shared/runtime';
  * Every create carries a ClientToken derived from the incident, so a retried step gets the
  * same resources back instead of duplicates.
  */
-export const startMirroring = (deps: Deps) => async (input: unknown): Promise<MirrorInfo> => {
+export const startMirroring = (deps: Deps<'ec2'>) => async (input: unknown): Promise<MirrorInfo> => {
   const state = asState(input);
   const { incidentId, target } = state;
   const sensor = requireSlice(state, 'sensor');
@@ -62,4 +63,4 @@ export const startMirroring = (deps: Deps) => async (input: unknown): Promise<Mi
   return { targetId, filterId, ruleIds, sessions, failedEnis, vni: sensor.vni, startedAt: deps.now().toISOString() };
 };
 
-export const handler = lambdaHandler(startMirroring);
+export const handler = lambdaHandler(startMirroring, { ec2: EC2Client });

@@ -1,3 +1,6 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { required } from '../shared/config';
 import { findManagedResources } from '../shared/adapters/ec2';
@@ -22,7 +25,7 @@ export interface SweepReport {
  * another stage's, are never seen, let alone touched: another stage's executions are unknown to
  * this stage's state machine, which would otherwise read as "over".
  */
-export const sweepOrphans = (deps: Deps) => {
+export const sweepOrphans = (deps: Deps<'ec2' | 's3' | 'sfn'>) => {
   const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
   const stateMachineArn = required(deps.config, 'stateMachineArn');
   return async (raw: unknown): Promise<SweepReport> => {
@@ -53,4 +56,4 @@ export const sweepOrphans = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(sweepOrphans);
+export const handler = lambdaHandler(sweepOrphans, { ec2: EC2Client, s3: S3Client, sfn: SFNClient });

@@ -1,10 +1,12 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import { required } from '../shared/config';
 import { asState, type TeardownResult } from '../shared/domain/state';
 import { tearDownIncident } from '../shared/workflows/teardown';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /** The state machine's teardown step: one pass over the incident's tagged resources. */
-export const tearDown = (deps: Deps) => {
+export const tearDown = (deps: Deps<'ec2' | 's3'>) => {
   const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
   return async (input: unknown): Promise<TeardownResult> => {
     const state = asState(input);
@@ -14,4 +16,4 @@ export const tearDown = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(tearDown);
+export const handler = lambdaHandler(tearDown, { ec2: EC2Client, s3: S3Client });

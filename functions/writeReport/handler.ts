@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { required } from '../shared/config';
 import { listKeys, putObject } from '../shared/adapters/s3';
 import { reportKeys } from '../shared/domain/layout';
@@ -6,7 +7,7 @@ import { asState, type ReportResult } from '../shared/domain/state';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /** JSON for machines, Markdown for people, both under reports/<incident>/; returns the SNS summary. */
-export const writeReport = (deps: Deps) => {
+export const writeReport = (deps: Deps<'s3'>) => {
   const bucket = required(deps.config, 'logBucket');
   return async (input: unknown): Promise<ReportResult> => {
     const state = asState(input);
@@ -25,4 +26,4 @@ export const writeReport = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(writeReport);
+export const handler = lambdaHandler(writeReport, { s3: S3Client });

@@ -230,12 +230,3 @@ export function decideEnis(
     return { networkInterfaceId: id, outcome: 'create', sessionNumber: choice.sessionNumber, reason: choice.warnings.join('; ') || 'mirroring to the fleet' };
   });
 }
-
-/** One CloudWatch Embedded Metric Format line: the metric is extracted from the log, no PutMetricData call. */
-export function emfLine(namespace: string, outcome: string, count: number, timestamp: Date): string {
-  return JSON.stringify({
-    _aws: { Timestamp: timestamp.getTime(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['Outcome']], Metrics: [{ Name: 'EnisProcessed', Unit: 'Count' }] }] },
-    Outcome: outcome,
-    EnisProcessed: count,
-  });
-}
