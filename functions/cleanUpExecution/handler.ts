@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { required } from '../shared/config';
 import { parseOrThrow } from '../shared/domain/validation';
 import type { TeardownResult } from '../shared/domain/state';

@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeInstance, describeVpcCidrs, existingSessions, instanceIdForNetworkInterface, mirrorTargetNetworkInterfaces } from '../shared/adapters/ec2';
 import { eastWestFilterRules } from '../shared/domain/filter-rules';
 import { parseInvestigationRequest } from '../shared/domain/request';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import findingTypes from './domain/data/finding-types.json';
 import { ConfigError } from './errors';
 

@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { required } from '../shared/config';
 import { findManagedResources } from '../shared/adapters/ec2';
 import { executionArnFor, executionStatus } from '../shared/adapters/sfn';

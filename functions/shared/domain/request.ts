@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from './validation';
 import { FINDING_TYPE, type Finding } from './finding';
 
