@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { describeInstance } from '../shared/adapters/ec2/instances';
 import { deleteMirrorSession, existingSessions } from '../shared/adapters/ec2/mirroring';
 import { isFleetSession, launchedFromView, parseLaunchEvent, type LaunchedInstance } from '../shared/domain/auto-mirror';
@@ -25,9 +25,10 @@ export interface AutoMirrorResult {
  */
 export const autoMirror = (deps: Deps<'ec2'>, options: { backoff?: BackoffOptions; metrics?: CountMetric } = {}) => {
   const metrics = options.metrics ?? powertoolsCount;
-  const targetId = required(deps.config, 'fleetTargetId');
-  const filterId = required(deps.config, 'fleetFilterId');
-  const stack = required(deps.config, 'stack');
+  const config = FUNCTION_CONFIGS.autoMirror.pick(deps.config);
+  const targetId = config.fleetTargetId;
+  const filterId = config.fleetFilterId;
+  const stack = config.stack;
   const backoff = options.backoff ?? { retries: 8, baseMs: 200, maxMs: 20_000 };
   const scope = deps.config.mirrorScope;
   return async (event: unknown): Promise<AutoMirrorResult> => {

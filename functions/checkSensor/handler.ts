@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { describeSensor } from '../shared/adapters/ec2';
 import { objectExists } from '../shared/adapters/s3';
 import { sensorReadyKey } from '../shared/domain/layout';
@@ -15,7 +15,8 @@ const DEAD_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped
  * state machine owns the loop and its bound; this counts the attempts it is bounded by.
  */
 export const checkSensor = (deps: Deps<'ec2' | 's3'>) => {
-  const bucket = required(deps.config, 'logBucket');
+  const config = FUNCTION_CONFIGS.checkSensor.pick(deps.config);
+  const bucket = config.logBucket;
   return async (input: unknown): Promise<SensorStatus> => {
     const state = asState(input);
     const sensor = requireSlice(state, 'sensor');

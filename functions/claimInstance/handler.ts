@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { asState, type ClaimResult } from '../shared/domain/state';
 import { claimInstanceFor } from '../shared/workflows/claim';
 import { lambdaHandler, type Deps } from '../shared/runtime';
@@ -10,7 +10,8 @@ import { lambdaHandler, type Deps } from '../shared/runtime';
  * second sensor (the protocol: `workflows/claim.ts`).
  */
 export const claimInstance = (deps: Deps<'s3' | 'sfn'>) => {
-  const bucket = required(deps.config, 'logBucket');
+  const config = FUNCTION_CONFIGS.claimInstance.pick(deps.config);
+  const bucket = config.logBucket;
   return async (input: unknown): Promise<ClaimResult> => {
     const state = asState(input);
     const mine = {

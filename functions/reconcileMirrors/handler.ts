@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { createMirrorSession, deleteMirrorSession, instancePages, listMirrorSessions, listMirrorTargetNetworkInterfaces, repointMirrorSession } from '../shared/adapters/ec2';
 import { fleetSessionToken, launchedFromView, type LaunchedInstance } from '../shared/domain/auto-mirror';
 import { planReconcile, type ReconcileAction } from '../shared/domain/reconcile';
@@ -32,9 +32,10 @@ const DETAIL_LIMIT = 100;
  */
 export const reconcileMirrors = (deps: Deps<'ec2'>, options: { backoff?: BackoffOptions; pacer?: Pacer; metrics?: CountMetric } = {}) => {
   const metrics = options.metrics ?? powertoolsCount;
-  const fleetTargetId = required(deps.config, 'fleetTargetId');
-  const fleetFilterId = required(deps.config, 'fleetFilterId');
-  const stack = required(deps.config, 'stack');
+  const config = FUNCTION_CONFIGS.reconcileMirrors.pick(deps.config);
+  const fleetTargetId = config.fleetTargetId;
+  const fleetFilterId = config.fleetFilterId;
+  const stack = config.stack;
   const backoff = options.backoff ?? { retries: 6, baseMs: 500, maxMs: 20_000 };
   // Five mutating calls a second leaves most of EC2's per-account budget to everything else.
   const pacer = options.pacer ?? createPacer(5);

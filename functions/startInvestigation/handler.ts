@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { assessFinding, executionNameForFinding, parseFindingEvent } from '../shared/domain/finding';
 import { requestFromFinding } from '../shared/domain/request';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { startExecution } from '../shared/adapters/sfn';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 import { InvalidInputError } from '../shared/errors';
@@ -18,7 +18,8 @@ export type TriggerOutcome =
  * because a retry of the same bad event can only fail the same way.
  */
 export const startInvestigation = (deps: Deps<'sfn'>) => {
-  const stateMachineArn = required(deps.config, 'stateMachineArn');
+  const config = FUNCTION_CONFIGS.startInvestigation.pick(deps.config);
+  const stateMachineArn = config.stateMachineArn;
   const policy = { minSeverity: deps.config.minSeverity, types: deps.config.findingTypes, allowSamples: deps.config.allowSampleFindings };
   return async (event: unknown): Promise<TriggerOutcome> => {
     let finding;

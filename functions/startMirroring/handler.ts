@@ -5,7 +5,7 @@ import { clientToken } from '../shared/domain/ids';
 import { asState, requireSlice, type MirrorInfo } from '../shared/domain/state';
 import { MirrorSessionError, SensorNotReadyError } from '../shared/errors';
 import { incidentTags, TAG_SOURCE_INSTANCE } from '../shared/tags';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /**
@@ -22,7 +22,7 @@ export const startMirroring = (deps: Deps<'ec2'>) => async (input: unknown): Pro
   const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
   const rules = eastWestFilterRules(target.cidrs);
   const ec2 = deps.clients.ec2;
-  const stack = required(deps.config, 'stack');
+  const stack = FUNCTION_CONFIGS.startMirroring.pick(deps.config).stack;
 
   const targetId = await createMirrorTarget(ec2, {
     networkInterfaceId: sensorEni,
