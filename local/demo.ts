@@ -21,11 +21,8 @@ import { createLocalInvestigation } from './local-investigation';
 import { SimulatedSensors, type TrafficSource } from './simulated-sensor';
 import type { EventLog, LocalExecution } from './step-functions';
 import { seedFromFinding, type SeededWorld } from './world';
+import type { Io } from '../bin/commands/io';
 
-interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
 
 const USAGE = `usage: npm run demo -- [--finding FILE] [--logs DIR] [--minutes N] [--force] [--out DIR] [--verbose]
 Runs one whole investigation on a simulated AWS account (nothing touches AWS).

@@ -6,11 +6,9 @@ import type { BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { mirrorInstancesToFleet, type FleetDecision } from '../../functions/shared/workflows/fleet-mirror';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
 import { REGION_USAGE, STACK_USAGE, regionFrom, stackFrom } from './stack-option';
+import type { Io } from './io';
 
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { Io } from './io';
 
 export const BACKFILL_USAGE = `usage: mirrorhunt backfill --stack mirrorhunt-STAGE --target-id tmt-... --filter-id tmf-... [--region us-east-1]
                           [--vpc vpc-... ...] [--subnet subnet-... ...] [--opt-in-tag KEY[=VALUE] ...]

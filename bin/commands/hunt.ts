@@ -6,11 +6,9 @@ import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
 import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
 import { readFileSync } from 'node:fs';
+import type { Io } from './io';
 
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { Io } from './io';
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]

@@ -4,11 +4,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseInvestigationRequest } from '../../functions/shared/domain/request';
 import { startExecution } from '../../functions/shared/adapters/sfn';
 import { InvalidInputError } from '../../functions/shared/errors';
+import type { Io } from './io';
 
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { Io } from './io';
 
 export const START_USAGE = `usage: mirrorhunt start (--instance i-... | --eni eni-...) --reason "why" [--minutes 60]
                        --state-machine-arn arn:aws:states:...:stateMachine:mirrorhunt-<stage>-investigate
