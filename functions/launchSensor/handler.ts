@@ -31,12 +31,13 @@ export const launchSensor = (deps: Deps<'ec2' | 'ssm'>) => {
     const state = asState(input);
     const { incidentId, target } = state;
     const ec2 = deps.clients.ec2;
+    // The user data validates the incident id: bad input is refused before any AWS call.
+    const vni = vniForIncident(incidentId);
+    const userData = renderSensorUserData({ incidentId, bucket, prefix: SENSOR_LOG_PREFIX, vni, rotateSeconds: deps.config.sensorRotateSeconds, mode: 'incident', statusPrefix: SENSOR_STATUS_PREFIX });
     const subnetId = sensorSubnet(target, deps.config.sensorSubnets);
     const route = s3Reachability(await describeRouteTables(ec2, target.vpcId), subnetId);
     if (!route.reachable) throw new SensorSubnetUnroutableError(`the sensor would never report: ${route.reason}. Fix: ${s3RouteFix(target.availabilityZone)}`);
     const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
-    const vni = vniForIncident(incidentId);
-    const userData = renderSensorUserData({ incidentId, bucket, prefix: SENSOR_LOG_PREFIX, vni, rotateSeconds: deps.config.sensorRotateSeconds, mode: 'incident', statusPrefix: SENSOR_STATUS_PREFIX });
     const imageId = await getParameter(deps.clients.ssm, amiParameter);
     const groupSpec = sensorSecurityGroupSpec({ stack, incidentId, vpcId: target.vpcId, cidrs: target.cidrs, tags: incidentTags(stack, incidentId, 'sensor-security-group', extra) });
     const securityGroupId = await createSecurityGroup(ec2, groupSpec, { incidentId, stack });

@@ -16,6 +16,7 @@ export const FUNCTION_CONFIGS = {
   tearDown: functionConfig(['logBucket', 'stack']),
   runHunts: functionConfig(['logBucket', 'athenaWorkGroup', 'athenaDatabase']),
   writeReport: functionConfig(['logBucket']),
+  reportToSecurityHub: functionConfig(['logBucket']),
   cleanUpExecution: functionConfig(['logBucket', 'stack']),
   sweepOrphans: functionConfig(['logBucket', 'stack', 'stateMachineArn'], ['sweepTtlHours', 'sweepDryRun']),
   autoMirror: functionConfig(['stack', 'fleetTargetId', 'fleetFilterId'], ['fleetVni', 'mirrorScope', 'stoppedInstancePolicy']),
