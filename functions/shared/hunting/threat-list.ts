@@ -176,10 +176,12 @@ export function ritaBucketed(value: number, [base, low, medium, high]: readonly 
 }
 
 /**
- * RITA's default thresholds as its code has them (config defaults; its integration tests'
- * figures in rita-conformance/EXPECTED.md reproduce with these): beacon score ×100 50/75/90/100,
- * long connection 1/4/8/12 h; modifiers first seen +0.15 (everything in a fresh capture is new),
- * prevalence ≤ 2% +0.15 / ≥ 50% −0.15, missing Host +0.10, rare signature +0.15.
+ * RITA's thresholds and modifiers (activecm/rita default_config.hjson and analysis code): long
+ * connection 1/4/8/12 h; strobe in the "high" category (0.8); modifiers first seen +0.15
+ * (everything in a fresh capture is new), prevalence ≤ 2% +0.15 / ≥ 50% −0.15, missing Host +0.10,
+ * rare signature +0.15. Beacon: 50/75/90/100, the thresholds RITA's integration tests run with —
+ * its published final scores (rita-conformance/EXPECTED.md: 0.673 → 0.18839 + 0.15) reproduce
+ * with 75 and not with the 70 that default_config.hjson ships.
  */
 export const RITA_FINAL = {
   beacon: [50, 75, 90, 100] as const,
