@@ -192,6 +192,9 @@ export const RITA_FINAL = {
   prevalenceHigh: { share: 0.5, delta: -0.15 },
 };
 
+/** Internal hosts below which prevalence is not a modifier of our score (RITA's final score still applies it). */
+export const PREVALENCE_MIN_NETWORK = 10;
+
 function prevalenceShare(prevalence: Prevalence | undefined, addresses: string[]): number | undefined {
   if (!prevalence || prevalence.networkSize === 0 || addresses.length === 0) return undefined;
   return Math.max(...addresses.map((a) => prevalence.byDst[a] ?? 0)) / prevalence.networkSize;
@@ -221,11 +224,19 @@ function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat 
     const e = rare.finding.evidence;
     modifiers.push({ name: 'rare-signature', delta: MODIFIERS.rareSignature, detail: e.user_agent !== undefined ? `user agent "${String(e.user_agent)}" used for this destination only` : `JA3 ${String(e.ja3)} used for this destination only` });
   }
+  // RITA's prevalence modifier, where a network makes it meaningful: a destination one of many
+  // internal hosts talks to is rarer than one they all use. With a handful of hosts (one
+  // investigated instance) every destination is "used by all" and the modifier says nothing.
+  const shareOf = prevalenceShare(prevalence, host ? [] : addresses);
+  if (shareOf !== undefined && (prevalence?.networkSize ?? 0) >= PREVALENCE_MIN_NETWORK) {
+    if (shareOf <= RITA_FINAL.prevalenceLow.share) modifiers.push({ name: 'rare-destination', delta: RITA_FINAL.prevalenceLow.delta, detail: `contacted by ${Math.round(shareOf * 1000) / 10}% of ${prevalence?.networkSize} internal hosts` });
+    else if (shareOf >= RITA_FINAL.prevalenceHigh.share) modifiers.push({ name: 'common-destination', delta: RITA_FINAL.prevalenceHigh.delta, detail: `contacted by ${Math.round(shareOf * 100)}% of ${prevalence?.networkSize} internal hosts` });
+  }
   const noHost = parts.find((p) => p.hunt === 'http-no-host');
   if (noHost) modifiers.push({ name: 'missing-host-header', delta: MODIFIERS.missingHost, detail: `${String(noHost.finding.evidence.requests)} HTTP request(s) without a Host header` });
-  const score = round3(Math.min(1, base + modifiers.reduce((n, m) => n + m.delta, 0)));
+  const score = round3(Math.max(0, Math.min(1, base + modifiers.reduce((n, m) => n + m.delta, 0))));
   // RITA's own final score, computed its way (for calibration and for readers who know RITA).
-  const share = prevalenceShare(prevalence, host ? [] : addresses);
+  const share = shareOf;
   const ritaBase = Math.max(beacon ? ritaBucketed(beacon.score * 100, RITA_FINAL.beacon) : 0, longSeconds >= RITA_FINAL.longConnection[0] ? ritaBucketed(longSeconds, RITA_FINAL.longConnection) : 0, strobe ? RITA_FINAL.strobe : 0);
   const ritaPrevalence = share === undefined ? 0 : share <= RITA_FINAL.prevalenceLow.share ? RITA_FINAL.prevalenceLow.delta : share >= RITA_FINAL.prevalenceHigh.share ? RITA_FINAL.prevalenceHigh.delta : 0;
   const ritaModifiers = RITA_FINAL.firstSeen + ritaPrevalence + (noHost ? MODIFIERS.missingHost : 0) + (rare ? MODIFIERS.rareSignature : 0);

@@ -80,3 +80,18 @@ describe("RITA's own final score, computed its way", () => {
     expect(list.findings[0]?.evidence.prevalence).toBe(1);
   });
 });
+
+describe('the prevalence modifier in our score', () => {
+  const pair = (dst: string): HuntFinding => beacon('10.0.0.5', { dst }, 0.7);
+  it('raises a destination few of many internal hosts use and lowers one most use', () => {
+    const prevalence = { networkSize: 100, byDst: { '203.0.113.1': 1, '198.51.100.1': 80 } };
+    const list = buildThreatList([outcome('beacon-ip', [pair('203.0.113.1'), pair('198.51.100.1')]), { ...outcome('prevalence', []), prevalence }], { mode: 'capture', window: WINDOW });
+    expect(list.findings.map((t) => [t.dst, t.score])).toEqual([['203.0.113.1', 0.85], ['198.51.100.1', 0.55]]);
+  });
+
+  it('says nothing on a network of a few hosts, where every destination is used by all', () => {
+    const prevalence = { networkSize: 1, byDst: { '203.0.113.1': 1 } };
+    const list = buildThreatList([outcome('beacon-ip', [pair('203.0.113.1')]), { ...outcome('prevalence', []), prevalence }], { mode: 'capture', window: WINDOW });
+    expect(list.findings[0]?.score).toBe(0.7);
+  });
+});
