@@ -28,11 +28,17 @@ still_open AS (
     AND duration IS NOT NULL
   GROUP BY uid, id_orig_h, id_resp_h, id_resp_p
 ),
+-- The closed records of connections that were also snapshotted open: looked up from the few open
+-- uids into conn (not the other way round, which would hash every closed uid).
+closed_again AS (
+  SELECT DISTINCT uid FROM closed
+  WHERE uid IN (SELECT uid FROM still_open)
+),
 merged AS (
   SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
   UNION ALL
   SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
-  WHERE NOT EXISTS (SELECT 1 FROM closed c WHERE c.uid = o.uid)
+  WHERE uid NOT IN (SELECT uid FROM closed_again)
 )
 SELECT
   id_orig_h AS src,

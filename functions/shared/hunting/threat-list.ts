@@ -241,11 +241,13 @@ function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat 
   const ritaPrevalence = share === undefined ? 0 : share <= RITA_FINAL.prevalenceLow.share ? RITA_FINAL.prevalenceLow.delta : share >= RITA_FINAL.prevalenceHigh.share ? RITA_FINAL.prevalenceHigh.delta : 0;
   const ritaModifiers = RITA_FINAL.firstSeen + ritaPrevalence + (noHost ? MODIFIERS.missingHost : 0) + (rare ? MODIFIERS.rareSignature : 0);
   const ritaFinalScore = ritaBase > 0 ? round3(ritaBase + ritaModifiers) : undefined;
-  const ports = [...new Set(parts.flatMap((p) => {
+  const ports = [...new Set(parts.flatMap((p): number[] => {
     const e = p.finding.evidence;
     if (Array.isArray(e.ports)) return (e.ports as unknown[]).map(Number);
     if (typeof e.ports === 'string') return e.ports.split(',').filter(Boolean).map(Number);
     if (typeof e.port === 'number') return [e.port];
+    // Volume hunts give the lowest and highest port only (a list for every pair costs too much).
+    if (typeof e.lowest_port === 'number') return e.highest_port === e.lowest_port ? [e.lowest_port] : [e.lowest_port, Number(e.highest_port)];
     return [];
   }))].filter((p) => Number.isFinite(p)).sort((a, b) => a - b);
   const times = parts.flatMap((p) => [p.finding.evidence.firstSeen, p.finding.evidence.lastSeen]).filter((t): t is string => typeof t === 'string').sort();
