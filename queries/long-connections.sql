@@ -29,10 +29,13 @@ still_open AS (
   GROUP BY uid, id_orig_h, id_resp_h, id_resp_p
 ),
 -- The closed records of connections that were also snapshotted open: looked up from the few open
--- uids into conn (not the other way round, which would hash every closed uid).
+-- uids into conn (not the other way round, which would hash every closed uid), and from conn
+-- itself rather than `closed`, which DuckDB would then materialize for its second reader.
 closed_again AS (
-  SELECT DISTINCT uid FROM closed
-  WHERE uid IN (SELECT uid FROM still_open)
+  SELECT DISTINCT uid FROM conn
+  WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+    AND ts >= :ts_from AND ts < :ts_to
+    AND uid IN (SELECT uid FROM still_open)
 ),
 merged AS (
   SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
