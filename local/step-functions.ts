@@ -54,7 +54,7 @@ interface AslState {
  * Runs the real `investigate` definition in-process with aws-local-stepfunctions and answers
  * the Step Functions API (StartExecution, DescribeExecution) with Step Functions' own rules:
  * an execution name is unique per state machine; the same name with the same input returns the
- * existing execution, with different input `ExecutionAlreadyExists`. This is a local stand-in,
+ * execution while it runs; different input, or any input once it has closed, `ExecutionAlreadyExists`. This is a local stand-in,
  * not AWS.
  */
 export class LocalStepFunctions {
@@ -116,7 +116,10 @@ export class LocalStepFunctions {
   start(name: string, input: unknown): LocalExecution {
     const existing = this.executions.get(name);
     if (existing) {
-      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      // SFN API reference, StartExecution (botocore stepfunctions 2016-11-23): idempotent for a
+      // STANDARD workflow only while the execution runs and the input is the same; "If the
+      // execution is closed or if the input is different, it returns a 400 ExecutionAlreadyExists".
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
       throw new SFNServiceException({
         name: 'ExecutionAlreadyExists',
         $fault: 'client',

@@ -44,13 +44,23 @@ function contextFor(resource: AuthResource | undefined, extra: Record<string, st
   return context;
 }
 
+/** Answers shared by every evaluator of the same policies object (each fault-matrix cell builds its own account). */
+const memos = new WeakMap<object, Map<string, Promise<boolean>>>();
+
 export class IamEvaluator {
-  private readonly memo = new Map<string, Promise<boolean>>();
+  private readonly memo: Map<string, Promise<boolean>>;
 
   constructor(
     private readonly policies: Record<string, FunctionPolicies>,
     private readonly accountId: string,
-  ) {}
+  ) {
+    let memo = memos.get(policies);
+    if (!memo) {
+      memo = new Map();
+      memos.set(policies, memo);
+    }
+    this.memo = memo;
+  }
 
   knows(principal: string): boolean {
     return principal in this.policies;
@@ -83,7 +93,7 @@ export class IamEvaluator {
 
   /** One request evaluated; memoised, since an investigation asks the same questions many times. */
   allowed(principal: string, action: string, resource: string, context: Record<string, string | string[]>): Promise<boolean> {
-    const key = JSON.stringify([principal, action, resource, context]);
+    const key = JSON.stringify([this.accountId, principal, action, resource, context]);
     let result = this.memo.get(key);
     if (!result) {
       result = this.simulate(principal, action, resource, context);
