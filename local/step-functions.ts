@@ -38,6 +38,11 @@ export interface LocalStepFunctionsOptions {
   onWait?: (seconds: number, stateName: string) => void;
   onEvent?: (event: EventLog, execution: LocalExecution) => void;
   now: () => Date;
+  /**
+   * IAM for the Step Functions API: asked before a call made through `client(principal)`;
+   * answers a denial message, or undefined when the principal's role allows it.
+   */
+  authorize?: (principal: string, action: string, resource: { type: string; arn: string }) => Promise<string | undefined>;
 }
 
 export const DEFINITION_PATH = join(__dirname, '..', 'state-machines', 'investigate.asl.json');
@@ -100,17 +105,28 @@ export class LocalStepFunctions {
   }
 
   /** An SDK client whose calls are answered here (no HTTP, no credentials). */
-  client(): SFNClient {
+  client(principal?: string): SFNClient {
     const client = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     client.middlewareStack.add(
       (_next, context) => async (args) => {
         const operation = String(context.commandName ?? '').replace(/Command$/, '');
+        if (principal && this.options.authorize) await this.authorize(principal, operation, args.input as Record<string, unknown>);
         const output = await this.handle(operation, args.input as Record<string, unknown>);
         return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} } as never;
       },
       { step: 'initialize', name: 'localStepFunctions', priority: 'high' },
     );
     return client;
+  }
+
+  /** Step Functions answers a denial with AccessDeniedException (400) (SFN API reference, common errors). */
+  private async authorize(principal: string, operation: string, input: Record<string, unknown>): Promise<void> {
+    const resource =
+      operation === 'StartExecution'
+        ? { type: 'statemachine', arn: String(input.stateMachineArn ?? '') }
+        : { type: 'execution', arn: String(input.executionArn ?? '') };
+    const denial = await this.options.authorize?.(principal, `states:${operation}`, resource);
+    if (denial) throw new SFNServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: denial });
   }
 
   start(name: string, input: unknown): LocalExecution {

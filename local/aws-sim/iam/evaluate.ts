@@ -77,11 +77,14 @@ export class IamEvaluator {
       const types = await resourceTypesOf(check.action);
       // An action with no resource types (the Describe calls) is authorized on "*".
       const resources: Array<AuthResource | undefined> = types.length === 0 ? [undefined] : check.resources.filter((r) => types.some((t) => t.name === r.type));
-      for (const required of types.filter((t) => t.required)) {
+      // EC2 lists only the types a call always touches as required; Step Functions lists
+      // alternatives (DescribeExecution: execution or express), so only EC2 is held to the list.
+      for (const required of check.action.startsWith('ec2:') ? types.filter((t) => t.required) : []) {
         if (!check.resources.some((r) => r.type === required.name)) {
           throw new Error(`the simulation authorizes ${check.action} without its required resource type ${required.name}: complete the operation's authorize()`);
         }
       }
+      if (types.length > 0 && resources.length === 0) throw new Error(`the simulation authorizes ${check.action} on no resource type the action lists`);
       for (const resource of resources) {
         const arn = resource?.arn ?? '*';
         const allowed = await this.allowed(principal, check.action, arn, contextFor(resource, check.context));

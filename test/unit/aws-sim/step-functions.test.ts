@@ -49,4 +49,15 @@ describe('local Step Functions StartExecution names (SFN API reference, StartExe
     expect(same.executionArn).toBe(first.executionArn);
     expect(other).toBe('ExecutionAlreadyExists');
   });
+
+  it("evaluates StartExecution against the caller's role: startInvestigation may start one, resolveTarget may not", async () => {
+    const account = new SimulatedAccount({ clock: new SimClock(new Date('2026-11-24T08:00:00Z')), s3Root: tempDir('mh-sfn-') });
+    const local = createLocalInvestigation({ account, queryEngine: async () => emptyEngine, waitMs: 0, retryMs: 0 });
+    const input = JSON.stringify({ instanceId: 'i-0a1b2c3d4e5f60718', colour: 'red' });
+    const denied = await codeOf(local.stepFunctions.client('resolveTarget').send(new StartExecutionCommand({ stateMachineArn: LOCAL.stateMachineArn, name: 'by-resolver', input })));
+    const allowed = await codeOf(local.stepFunctions.client('startInvestigation').send(new StartExecutionCommand({ stateMachineArn: LOCAL.stateMachineArn, name: 'by-trigger', input })));
+    await local.stepFunctions.executions.get('by-trigger')?.done;
+    expect([denied, allowed]).toEqual(['AccessDeniedException', 'no error']);
+    expect(local.stepFunctions.executions.has('by-resolver')).toBe(false);
+  });
 });
