@@ -95,3 +95,8 @@ const RETRYABLE = new Set(['AwsThrottledError', 'AwsTransientError']);
 export function isRetryable(error: unknown): boolean {
   return error instanceof Error && RETRYABLE.has(error.name);
 }
+
+/** Security Hub accepted the request but refused a finding (FailedFindings names the reason). */
+export class SecurityHubImportError extends MirrorhuntError {
+  override name = 'SecurityHubImportError';
+}

@@ -2,13 +2,16 @@ import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
+import { SecurityHubClient, SecurityHubServiceException } from '@aws-sdk/client-securityhub';
 import { SimClock } from './clock';
+import { SimulatedRouteTables } from './route-tables';
 import { DEFAULT_EC2_QUOTAS, DEFAULT_EC2_TIMINGS, SimulatedEc2, type Ec2Quotas, type Ec2Timings } from './ec2';
 import type { AuthCheck } from './ec2/operation';
 import { FaultInjector } from './faults';
 import type { IamEvaluator } from './iam/evaluate';
 import { SimulatedSns, SimulatedSsm } from './messaging';
 import { SimulatedS3 } from './s3';
+import { SimulatedSecurityHub } from './securityhub';
 import { IdFactory, SimFailure, type Tags } from './support';
 
 export interface SimulatedAccountOptions {
@@ -65,6 +68,7 @@ const EXCEPTIONS: Record<string, ExceptionClass> = {
   s3: S3ServiceException as unknown as ExceptionClass,
   ssm: SSMServiceException as unknown as ExceptionClass,
   sns: SNSServiceException as unknown as ExceptionClass,
+  securityhub: SecurityHubServiceException as unknown as ExceptionClass,
 };
 
 /** How each service answers an IAM denial (error code, HTTP status). */
@@ -93,7 +97,10 @@ export class SimulatedAccount {
   readonly s3: SimulatedS3;
   readonly ssm = new SimulatedSsm();
   readonly sns: SimulatedSns;
+  readonly securityHub: SimulatedSecurityHub;
   readonly faults = new FaultInjector();
+  /** DescribeRouteTables, kept apart from the EC2 simulation (route-tables.ts). */
+  readonly routeTables = new SimulatedRouteTables(() => this.ec2.vpcList().map((v) => ({ vpcId: v.VpcId ?? '', cidr: v.CidrBlock ?? '' })));
   readonly calls: RecordedCall[] = [];
   /** Whether the local runner should put IAM in the loop (SimulatedAccountOptions.iam). */
   readonly iamEnabled: boolean;
@@ -103,6 +110,7 @@ export class SimulatedAccount {
   readonly lateIds: Array<{ callIndex: number; seconds: number; misses: number; calls: number }> = [];
   private readonly services = new Map<string, RegisteredService>();
   private readonly cached = new Map<string, { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient }>();
+  private cachedSecurityHub?: SecurityHubClient;
 
   constructor(options: SimulatedAccountOptions) {
     this.clock = options.clock ?? new SimClock();
@@ -117,6 +125,13 @@ export class SimulatedAccount {
     this.s3 = new SimulatedS3(options.s3Root);
     this.iamEnabled = options.iam ?? true;
     this.sns = new SimulatedSns(this.region, this.accountId);
+    this.securityHub = new SimulatedSecurityHub(this.region, this.accountId);
+  }
+
+  /** A Security Hub client answered by the simulation (its own getter, so clients() keeps its shape). */
+  securityHubClient(): SecurityHubClient {
+    this.cachedSecurityHub ??= this.wire(new SecurityHubClient({ region: this.region, credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, maxAttempts: 1 }), 'securityhub');
+    return this.cachedSecurityHub;
   }
 
   /**
@@ -192,10 +207,12 @@ export class SimulatedAccount {
     try {
       if (principal && this.iam) await this.authorize(service, operation, input, principal, call);
       if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses, calls: late.calls };
-      if (service === 'ec2') output = this.ec2.handle(operation, input);
+      if (service === 'ec2' && operation === 'DescribeRouteTables') output = this.routeTables.describe(input);
+      else if (service === 'ec2') output = this.ec2.handle(operation, input);
       else if (service === 's3') output = await this.s3.handle(operation, input);
       else if (service === 'ssm') output = this.ssm.handle(operation, input);
       else if (service === 'sns') output = this.sns.handle(operation, input);
+      else if (service === 'securityhub') output = this.securityHub.handle(operation, input);
       else output = await this.requireService(service).handle(operation, input);
     } catch (error) {
       if (error instanceof SimFailure) {
@@ -219,6 +236,8 @@ export class SimulatedAccount {
 
   /** What IAM evaluates for a call, per service (the service's own mapping to actions and resource ARNs). */
   private authorizationFor(service: string, operation: string, input: Record<string, unknown>): AuthCheck[] {
+    // Route tables live beside the EC2 simulation (route-tables.ts); a Describe is one check on `*`.
+    if (service === 'ec2' && operation === 'DescribeRouteTables') return [{ action: 'ec2:DescribeRouteTables', resources: [] }];
     if (service === 'ec2') return this.ec2.authorization(operation, input);
     if (service === 's3') return this.s3.authorization(operation, input);
     if (service === 'ssm') return this.ssm.authorization(operation, input, this.region, this.accountId);

@@ -9,6 +9,7 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1
  * anything after the prefix, and the type travels on into the execution input and the report.
  */
 export const FINDING_TYPE = /^[A-Za-z0-9:/._!&-]{1,256}$/;
+export const GUARDDUTY_FINDING_ARN = /^arn:aws[a-z-]*:guardduty:[a-z0-9-]+:\d{12}:detector\/[A-Za-z0-9]+\/finding\/[A-Za-z0-9_-]{1,64}$/;
 
 const remoteIpDetails = z.object({ ipAddressV4: z.string().max(64).optional() }).loose().optional();
 
@@ -23,6 +24,8 @@ const findingSchema = z
     type: z.string().regex(FINDING_TYPE, 'must be a GuardDuty finding type such as Backdoor:EC2/C&CActivity.B!DNS'),
     severity: z.number().min(0).max(10),
     title: z.string().max(1024).optional(),
+    /** The finding's ARN: its id in Security Hub, where the verdict finding points back to it. */
+    arn: z.string().regex(GUARDDUTY_FINDING_ARN, 'must be a GuardDuty finding ARN').optional(),
     accountId: z.string().max(32).optional(),
     region: z.string().max(32).optional(),
     updatedAt: z.string().max(64).optional(),
@@ -73,6 +76,7 @@ export interface Finding {
   type: string;
   severity: number;
   title: string;
+  arn?: string;
   isSample: boolean;
   resourceType: string;
   instanceId?: string;
@@ -101,6 +105,7 @@ export function parseFindingEvent(event: unknown): Finding {
     type: f.type,
     severity: f.severity,
     title: f.title ?? f.type,
+    ...(f.arn ? { arn: f.arn } : {}),
     isSample: sample === true || sample === 'true' || (f.title ?? '').startsWith('[SAMPLE]'),
     resourceType: f.resource.resourceType,
     instanceId: f.resource.instanceDetails?.instanceId,

@@ -7,5 +7,6 @@ export const sensorReadyKey = (instanceId: string): string => `${SENSOR_STATUS_P
 export const reportKeys = (incidentId: string) => ({
   json: `${REPORT_PREFIX}${incidentId}/report.json`,
   markdown: `${REPORT_PREFIX}${incidentId}/report.md`,
+  html: `${REPORT_PREFIX}${incidentId}/report.html`,
   relatedPrefix: `${REPORT_PREFIX}${incidentId}/related-findings/`,
 });

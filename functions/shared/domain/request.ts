@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOrThrow } from './validation';
-import { FINDING_TYPE, type Finding } from './finding';
+import { FINDING_TYPE, GUARDDUTY_FINDING_ARN, type Finding } from './finding';
 
 export const DEFAULT_CAPTURE_MINUTES = 60;
 export const MAX_CAPTURE_MINUTES = 24 * 60;
@@ -10,6 +10,7 @@ const findingSummarySchema = z.object({
   type: z.string().regex(FINDING_TYPE),
   severity: z.number().min(0).max(10),
   title: z.string().max(1024),
+  arn: z.string().regex(GUARDDUTY_FINDING_ARN).optional(),
   remoteIps: z.array(z.string().max(64)).max(20),
   domains: z.array(z.string().max(253)).max(5),
 });
@@ -53,6 +54,7 @@ export function requestFromFinding(finding: Finding, captureMinutes: number): In
       type: finding.type,
       severity: finding.severity,
       title: finding.title.slice(0, 1024),
+      ...(finding.arn ? { arn: finding.arn } : {}),
       remoteIps: finding.remoteIps,
       domains: finding.domains,
     },

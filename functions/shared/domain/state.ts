@@ -110,6 +110,9 @@ export interface ReportResult {
   outcome: Outcome;
   jsonKey: string;
   markdownKey: string;
+  htmlKey?: string;
+  /** The verdict label, for the state machine and Security Hub. */
+  verdict?: string;
   subject: string;
   summary: string;
 }

@@ -80,11 +80,11 @@ describe('buildReport', () => {
     const report = buildReport(completedState(), ['gd-other'], new Date('2026-11-24T09:04:00Z'));
     expect(report.outcome).toBe('completed');
     expect(report.capture).toMatchObject({ minutes: 60, vni: 77 });
-    expect(report.hunts[0]).toMatchObject({ name: 'beacons', findingCount: 1, top: [{ severity: 'high', score: 0.93 }] });
-    expect(report.resources.created.map((r) => r.type)).toEqual(['security-group', 'sensor-instance', 'mirror-target', 'mirror-filter', 'mirror-session']);
+    expect(report.hunts[0]).toMatchObject({ name: 'beacons', findingCount: 1 });
+    expect(report.resources.map((r) => r.type)).toEqual(['security-group', 'sensor-instance', 'mirror-target', 'mirror-filter', 'mirror-session']);
     expect(report.relatedFindings).toEqual(['gd-other']);
     const md = renderMarkdown(report);
-    expect(md).toContain('| sensor-instance | `i-0000000000000000s` | terminating |');
+    expect(md).toContain('| sensor-instance | `i-0000000000000000s` | terminating (Tear Down) |');
     expect(md).toContain('FAILED: table dns missing');
     expect(reportSummary(report, 's3://b/reports/gd-6ec7/report.md')).toContain('Torn down: 5 resource(s); nothing left running.');
   });
