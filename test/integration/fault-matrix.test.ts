@@ -20,7 +20,7 @@ describe('fault matrix: one injected failure at every AWS call of an investigati
     // SNS is published by the state machine's own integration, not by a function.
     baselineUnsigned = result.baseline.account.calls.filter((c) => c.service !== 'sns' && !c.principal).map((c) => `#${c.index} ${c.operation}`);
     baselineRefused = result.baseline.account.calls.filter((c) => c.deniedByIam).map((c) => `#${c.index} ${c.principal} ${c.operation}`);
-  }, 600_000);
+  }, 900_000);
 
   it('covers every call of the fault-free run with every fault kind', () => {
     expect(baselineCalls).toBeGreaterThan(30);
