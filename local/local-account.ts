@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { parseConfig, type Config } from '../functions/shared/config';
-import type { Deps } from '../functions/shared/runtime';
+import type { AllDeps as Deps } from '../functions/shared/runtime';
 import type { QueryEngine } from '../functions/shared/hunting/engine';
 import { SimulatedAccount } from './aws-sim/account';
 import { IamEvaluator } from './aws-sim/iam/evaluate';

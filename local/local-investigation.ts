@@ -10,7 +10,7 @@ import { tearDown } from '../functions/tearDown/handler';
 import { writeReport } from '../functions/writeReport/handler';
 import type { Config } from '../functions/shared/config';
 import type { QueryEngine } from '../functions/shared/hunting/engine';
-import type { Deps } from '../functions/shared/runtime';
+import type { AllDeps as Deps } from '../functions/shared/runtime';
 import type { SimulatedAccount } from './aws-sim/account';
 import { LOCAL, localDeps, provisionStack } from './local-account';
 import { LocalStepFunctions, type EventLog, type LocalExecution } from './step-functions';

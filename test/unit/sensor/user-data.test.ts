@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { launchSensor } from '../../../functions/launchSensor/handler';
 import { startInvestigation } from '../../../functions/startInvestigation/handler';
 import { parseConfig } from '../../../functions/shared/config';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { InvalidInputError } from '../../../functions/shared/errors';
 import { ec2Finding, guardDutyEvent } from '../../support/fixtures';
 import {
