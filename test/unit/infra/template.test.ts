@@ -19,6 +19,7 @@ const FUNCTIONS = [
   'sweepOrphans',
   'autoMirror',
   'reconcileMirrors',
+  'reportToSecurityHub',
 ];
 const logicalId = (key: string) => key[0]!.toUpperCase() + key.slice(1);
 
@@ -134,7 +135,8 @@ describe('packaged CloudFormation template', () => {
     expect(env('startInvestigation')).toEqual([...common, 'ALLOW_SAMPLE_FINDINGS', 'FINDING_TYPES', 'MIN_SEVERITY', 'STATE_MACHINE_ARN'].sort());
     expect(env('launchSensor')).toEqual([...common, 'LOG_BUCKET', 'MIRRORHUNT_STACK', 'SENSOR_AMI_PARAMETER', 'SENSOR_INSTANCE_PROFILE_ARN', 'SENSOR_INSTANCE_TYPE'].sort());
     expect(env('runHunts')).toEqual([...common, 'ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'LOG_BUCKET'].sort());
-    expect(env('writeReport')).toEqual([...common, 'LOG_BUCKET'].sort());
+    expect(env('writeReport')).toEqual([...common, 'ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'LOG_BUCKET'].sort());
+    expect(env('reportToSecurityHub')).toEqual([...common, 'LOG_BUCKET'].sort());
   });
 
   it('sends startInvestigation invocations that keep failing to a dead-letter queue watched by an alarm', () => {
