@@ -13,7 +13,9 @@ import { fleetDeps, provisionFleet, runInstancesEvent, stateChangeEvent } from '
  * instances with a second ENI) handled by the real autoMirror handler on the simulated account,
  * 50 invocations at a time as Lambda would run them. Run once clean and once with a share of EC2
  * calls throttled (RequestLimitExceeded), and print calls per mirrored ENI, instances mirrored and
- * instances dropped. Aims: 0 dropped, at most 3 calls per ENI on the happy path.
+ * instances dropped. Aims: 0 dropped, at most 3 calls per ENI without throttling, also when EC2's
+ * `running` notifications arrive as well as the launch events (each costs a DescribeInstances and a
+ * DescribeTrafficMirrorSessions once its ENIs are mirrored).
  */
 const INSTANCES = 500;
 const PER_CALL = 5;
@@ -112,8 +114,12 @@ async function main(): Promise<void> {
       `${r.label.padEnd(52)} ${String(r.enis).padStart(5)} ${String(r.mirroredEnis).padStart(9)} ${String(r.instancesMirrored).padStart(10)} ${String(r.dropped).padStart(8)} ${String(r.calls).padStart(10)} ${String(r.throttled).padStart(10)} ${(r.calls / Math.max(1, r.mirroredEnis)).toFixed(2).padStart(10)} ${r.seconds.toFixed(1).padStart(8)}`,
     );
   }
-  const happy = runs[0] as Figures;
-  console.log(`aim: 0 dropped (${runs.every((r) => r.dropped === 0) ? 'met' : 'MISSED'}), <= 3 calls per ENI on the happy path (${(happy.calls / happy.mirroredEnis).toFixed(2)}: ${happy.calls / happy.mirroredEnis <= 3 ? 'met' : 'MISSED'})`);
+  const perEni = (r: Figures) => r.calls / Math.max(1, r.mirroredEnis);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+  const [launchOnly, withRunning] = runs as [Figures, Figures, Figures];
+  console.log(`aim 0 dropped in every run: ${verdict(runs.every((r) => r.dropped === 0))}`);
+  console.log(`aim at most 3 EC2 calls per mirrored ENI, launch events only: ${perEni(launchOnly).toFixed(2)}, ${verdict(perEni(launchOnly) <= 3)}`);
+  console.log(`aim at most 3 EC2 calls per mirrored ENI, launch and running events both delivered: ${perEni(withRunning).toFixed(2)}, ${verdict(perEni(withRunning) <= 3)}`);
 }
 
 main().catch((error: unknown) => {

@@ -9,7 +9,7 @@ import { SimClock } from './aws-sim/clock';
 import { SimulatedAccount, type RecordedCall } from './aws-sim/account';
 import type { FaultKind } from './aws-sim/faults';
 import { fleetDeps, provisionFleet, runInstancesEvent } from './fleet';
-import { MATRIX_FAULTS, notFoundCode, type MatrixFault } from './fault-matrix';
+import { LATE_ID, MATRIX_FAULTS, createsAnId, notFoundCode, type MatrixFault } from './fault-matrix';
 
 /**
  * The auto-mirror half of the fault matrix: one RunInstances event (two instances, three ENIs)
@@ -63,7 +63,7 @@ async function world(root: string): Promise<World> {
   };
 }
 
-function codeFor(call: RecordedCall, fault: MatrixFault): { code?: string; kind?: FaultKind; when: 'before' | 'after' } {
+function codeFor(call: RecordedCall, fault: Exclude<MatrixFault, 'eventual-consistency'>): { code?: string; kind?: FaultKind; when: 'before' | 'after' } {
   if (fault === 'lost-response') return { code: 'TimeoutError', when: 'after' };
   if (fault === 'not-found') return { code: notFoundCode(call), when: 'before' };
   return { kind: fault, when: 'before' };
@@ -84,12 +84,20 @@ export async function runAutoMirrorMatrix(faults: MatrixFault[] = MATRIX_FAULTS)
   const cells: AutoMirrorCell[] = [];
   for (const [offset, call] of baselineCalls.entries()) {
     for (const fault of faults) {
+      if (fault === 'eventual-consistency' && !createsAnId(call)) {
+        cells.push({ index: offset, call: `${call.service}:${call.operation}`, fault, code: '-', outcome: 'n/a', pass: true, why: 'n/a: this call creates no id' });
+        continue;
+      }
       const root = mkdtempSync(join(tmpdir(), 'mh-am-faults-'));
       try {
         const w = await world(root);
         const index = w.account.calls.length + offset;
-        const spec = codeFor(call, fault);
-        w.account.faults.inject({ callIndex: index, code: spec.code, kind: spec.kind, when: spec.when });
+        if (fault === 'eventual-consistency') {
+          w.account.lateIds.push({ callIndex: index, ...LATE_ID });
+        } else {
+          const spec = codeFor(call, fault);
+          w.account.faults.inject({ callIndex: index, code: spec.code, kind: spec.kind, when: spec.when });
+        }
         let outcome: string;
         let named = false;
         let result: AutoMirrorResult | undefined;
@@ -116,7 +124,7 @@ export async function runAutoMirrorMatrix(faults: MatrixFault[] = MATRIX_FAULTS)
         await w.handler(w.event);
         const afterReplay = w.enis.map(sessionsPerEni);
         let why = 'ok';
-        if (!injected?.injected) why = `the fault was not injected at call #${offset}`;
+        if (fault !== 'eventual-consistency' && !injected?.injected) why = `the fault was not injected at call #${offset}`;
         else if (doubled.length > 0) why = `two fleet sessions on ${doubled.join(', ')}`;
         else if (others.length > 0) why = `created something that is not a session: ${others.join(', ')}`;
         else if (!failedNamed) why = `ENIs left unmirrored without a decision naming ${code}: ${unmirrored.join(', ')} (${outcome})`;

@@ -1,9 +1,8 @@
 import './polyfills';
-import { readFile, mkdtemp } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFile, mkdtemp, mkdir } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   CreateTrafficMirrorFilterCommand,
   CreateTrafficMirrorFilterRuleCommand,
@@ -11,6 +10,9 @@ import {
   CreateTrafficMirrorTargetCommand,
 } from '@aws-sdk/client-ec2';
 import { parseFindingEvent } from '../functions/shared/domain/finding';
+import { eastWestFilterRules } from '../functions/shared/domain/filter-rules';
+import { CliError, parseCommandArgs, parseMinutes, runCommand, UsageError, type Io } from '../bin/cli';
+import { amazonDnsAddresses, applyMirrorFilter, type FilterOutcome } from './demo/mirror-filter';
 import type { InvestigationState } from '../functions/shared/domain/state';
 import { SimClock } from './aws-sim/clock';
 import { SimulatedAccount } from './aws-sim/account';
@@ -22,18 +24,27 @@ import { SimulatedSensors, type TrafficSource } from './simulated-sensor';
 import type { EventLog, LocalExecution } from './step-functions';
 import { seedFromFinding, type SeededWorld } from './world';
 
-interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+/** The demo's fixed defaults: two runs with the same options print the same investigation. */
+export const DEFAULT_SEED = 7;
+export const DEFAULT_START = '2026-11-24T09:00:00Z';
 
-const USAGE = `usage: npm run demo -- [--finding FILE] [--logs DIR] [--minutes N] [--force] [--out DIR] [--verbose]
+const USAGE = `usage: mirrorhunt demo [--finding FILE] [--logs DIR [--unfiltered]] [--minutes N] [--force]
+                       [--seed N] [--start ISO | --now] [--out DIR] [--verbose]
+       (or: npm run demo -- [options])
 Runs one whole investigation on a simulated AWS account (nothing touches AWS).
   --finding FILE  a GuardDuty finding event (EventBridge envelope or bare detail); default local/demo/finding.json
   --logs DIR      hunt this folder of Zeek logs instead of the synthetic capture; the simulated
-                  instance takes their busiest source address and the capture covers their last day
-  --minutes N     capture window in minutes (default 60, or what covers --logs, at most 1440)
-  --force         investigate even if the trigger's policy would ignore the finding (samples, other types)
+                  instance takes their busiest source address and the capture covers their last day.
+                  Only what the incident's mirror session would deliver is hunted: the instance's own
+                  connections that pass its east/west filter (as AWS would mirror them)
+  --unfiltered    with --logs: hunt every record, as if nothing were filtered (not what AWS delivers)
+  --minutes N     capture window in minutes, 1 to 1440 (default 60; with --logs: their last N minutes)
+  --force         investigate even if the trigger's policy would ignore the finding (a sample, a type
+                  or severity it does not handle); a finding that names no EC2 instance stays ignored
+  --seed N        the synthetic traffic's random seed (default ${DEFAULT_SEED})
+  --start ISO     when the simulated clock starts (default ${DEFAULT_START}); the same seed and start give
+                  the same run, finding for finding
+  --now           start the simulated clock at the current time instead
   --out DIR       where the simulated account's S3 bucket lives (default a fresh temporary folder)
   --verbose       print every state the execution enters, not only the steps that act`;
 
@@ -83,13 +94,13 @@ async function addBystanders(account: SimulatedAccount, world: SeededWorld): Pro
 }
 
 /** What the simulated sensor ships: synthetic traffic of the instance with a beacon to the finding's peer. */
-function syntheticTraffic(pivotIps: string[]): TrafficSource {
+function syntheticTraffic(pivotIps: string[], seed: number): TrafficSource {
   return async (capture) => {
     const src = capture.sourceIps[0];
     if (!src) return;
     await writeSyntheticZeekLogs(
       {
-        seed: 7,
+        seed,
         from: capture.from,
         to: capture.to,
         internalHosts: capture.sourceIps,
@@ -148,6 +159,8 @@ interface LogsFit {
   records: number;
   host: string;
   clockStart: Date;
+  /** When mirroring must start for the capture to end with the logs (with --minutes). */
+  captureStart?: Date;
   minutes: number;
   covered: string;
 }
@@ -160,7 +173,7 @@ const SETUP_MINUTES = 30;
  * private address first) becomes the instance's address, and the clock starts so the capture
  * window covers the logs' last day (RITA scores the last 24 hours too).
  */
-async function fitToLogs(logsDir: string): Promise<LogsFit | undefined> {
+async function fitToLogs(logsDir: string, lastMinutes?: number): Promise<LogsFit | undefined> {
   const engine = await createDuckDbEngine({ logsDir });
   try {
     const span = (await engine.run('SELECT count(*) AS n, min(ts) AS first, max(ts) AS last FROM conn', [])).rows[0];
@@ -177,6 +190,12 @@ async function fitToLogs(logsDir: string): Promise<LogsFit | undefined> {
     const first = new Date(Number(span?.first) * 1000);
     const last = new Date(Number(span?.last) * 1000);
     const end = last.getTime() + 1000;
+    if (lastMinutes !== undefined) {
+      // The capture is moved to start exactly lastMinutes before the end (see captureStart), so
+      // the window is the logs' last minutes, not the first ones after the set-up.
+      const start = end - lastMinutes * 60_000;
+      return { first, last, records, host: String(busiest.rows[0]?.host), clockStart: new Date(start - SETUP_MINUTES * 60_000), captureStart: new Date(start), minutes: lastMinutes, covered: `their last ${lastMinutes} min (${new Date(start).toISOString()} .. ${new Date(end).toISOString()})` };
+    }
     const maxCaptureMs = (1440 - SETUP_MINUTES) * 60_000;
     const start = Math.max(first.getTime(), end - maxCaptureMs);
     const minutes = Math.min(1440, Math.ceil((end - start) / 60_000) + SETUP_MINUTES);
@@ -207,72 +226,89 @@ function withInstanceAddress(event: unknown, address: string): unknown {
 }
 
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        finding: { type: 'string' },
-        logs: { type: 'string' },
-        minutes: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  return runCommand(io, 'demo', () => demo(argv, io));
+}
+
+function folderOrFail(flag: string, path: string): string {
+  const kind = statSync(path, { throwIfNoEntry: false });
+  if (!kind) throw new CliError(`${flag} ${path}: no such folder`);
+  if (!kind.isDirectory()) throw new CliError(`${flag} ${path} is a file; give a folder`);
+  return path;
+}
+
+async function demo(argv: string[], io: Io): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    finding: { type: 'string' },
+    logs: { type: 'string' },
+    unfiltered: { type: 'boolean', default: false },
+    minutes: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    seed: { type: 'string' },
+    start: { type: 'string' },
+    now: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  });
   if (values.help) {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  const minutes = parseMinutes(values.minutes);
+  const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
+  if (!/^\d{1,9}$/.test(values.seed ?? '0')) throw new UsageError(`--seed must be a whole number from 0 to 999999999; got "${values.seed}"`);
+  if (values.now && values.start !== undefined) throw new UsageError('give --start or --now, not both');
+  const clockStart = values.now ? new Date() : new Date(values.start ?? DEFAULT_START);
+  if (Number.isNaN(clockStart.getTime())) throw new UsageError(`--start must be a date and time in ISO 8601, e.g. ${DEFAULT_START}; got "${values.start}"`);
+  if (values.unfiltered && !values.logs) throw new UsageError('--unfiltered only applies to --logs');
   const findingPath = resolve(values.finding ?? DEMO_FINDING);
   let event: unknown;
   try {
     event = JSON.parse(await readFile(findingPath, 'utf8'));
   } catch (error) {
-    io.stderr(`cannot read the finding ${findingPath}: ${(error as Error).message}\n`);
-    return 2;
+    throw new UsageError(`cannot read the finding ${findingPath}: ${(error as Error).message}`);
   }
-  const logsDir = values.logs ? resolve(values.logs) : undefined;
-  if (logsDir && !existsSync(logsDir)) {
-    io.stderr(`--logs ${logsDir}: no such folder\n`);
-    return 2;
-  }
-  const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
-  if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440)) {
-    io.stderr(`--minutes must be a whole number from 1 to 1440\n`);
-    return 2;
+  const logsDir = values.logs ? folderOrFail('--logs', resolve(values.logs)) : undefined;
+  let out: string;
+  if (values.out) {
+    out = resolve(values.out);
+    const kind = statSync(out, { throwIfNoEntry: false });
+    if (kind && !kind.isDirectory()) throw new CliError(`--out ${out} is a file; give a folder (it is created if missing)`);
+    await mkdir(out, { recursive: true });
+  } else {
+    out = await mkdtemp(join(tmpdir(), 'mirrorhunt-demo-'));
   }
 
   // With --logs the simulation is fitted to the logs: the capture covers their last day, and the
   // investigated instance is their busiest source, or the hunts would look at the wrong hours and hosts.
   let fit: LogsFit | undefined;
   if (logsDir) {
-    fit = await fitToLogs(logsDir);
-    if (!fit) {
-      io.stderr(`--logs ${logsDir}: no Zeek conn records found (use \`mirrorhunt hunt ${logsDir}\` to see why)\n`);
-      return 1;
-    }
+    fit = await fitToLogs(logsDir, minutes);
+    if (!fit) throw new CliError(`--logs ${logsDir}: no Zeek conn records found (use \`mirrorhunt hunt ${logsDir}\` to see why)`);
     event = withInstanceAddress(event, fit.host);
   }
   const captureMinutes = minutes ?? fit?.minutes;
-  const out = values.out ? resolve(values.out) : await mkdtemp(join(tmpdir(), 'mirrorhunt-demo-'));
-  const account = new SimulatedAccount({ clock: new SimClock(fit ? fit.clockStart : new Date()), s3Root: out });
+  const account = new SimulatedAccount({ clock: new SimClock(fit ? fit.clockStart : clockStart), s3Root: out });
+  const finding = parseFindingEvent(event);
   let world: SeededWorld;
   try {
     world = seedFromFinding(account, event);
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n`);
-    return 2;
+    // A finding about a bucket, a key or a cluster has no instance to mirror: the trigger ignores
+    // it and says why, --force or not.
+    if (finding.resourceType === 'Instance') throw new CliError((error as Error).message);
+    io.stdout(`mirrorhunt demo - a simulated AWS account (local/aws-sim), not AWS\n`);
+    io.stdout(`finding   ${finding.type} (severity ${finding.severity}) on a ${finding.resourceType}\n\n`);
+    io.stdout(`${clockTime(0)}  GuardDuty trigger      ignored: finding ${finding.id} is about a ${finding.resourceType}, not an EC2 instance\n`);
+    io.stdout(`\nNothing was started: traffic mirroring needs an instance's network interface${values.force ? ' (--force cannot change that)' : ''}.\n`);
+    return 0;
   }
-  const finding = parseFindingEvent(event);
   if (!values.finding) world.bystanders = await addBystanders(account, world);
 
-  const traffic: TrafficSource = logsDir ? async () => undefined : syntheticTraffic(finding.remoteIps);
+  const traffic: TrafficSource = logsDir ? async () => undefined : syntheticTraffic(finding.remoteIps, seed);
+  // What the incident's session would deliver from the logs: the product's own filter rules for the
+  // instance's VPC, with AWS's evaluation played by local/demo/mirror-filter.ts.
+  const sessionView = { rules: eastWestFilterRules({ ipv4: world.vpcCidrs, ipv6: [] }), instanceIps: world.privateIps ?? [], amazonDns: amazonDnsAddresses(world.vpcCidrs[0] ?? '') };
+  let filtered: FilterOutcome | undefined;
   const sensors = new SimulatedSensors(account, traffic);
   const bucketDir = account.s3.path(LOCAL.bucket, '');
   const config = localConfig(captureMinutes ? { DEFAULT_CAPTURE_MINUTES: String(captureMinutes) } : {});
@@ -282,9 +318,16 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     config: values.force ? { ...config, allowSampleFindings: true, findingTypes: [finding.type], minSeverity: 0 } : config,
     queryEngine: async () => {
       await sensors.flushed();
-      return createDuckDbEngine({ logsDir: logsDir ?? bucketDir });
+      const engine = await createDuckDbEngine({ logsDir: logsDir ?? bucketDir });
+      if (logsDir && !values.unfiltered) filtered = await applyMirrorFilter(engine, sessionView);
+      return engine;
     },
     onEvent: (event: EventLog, execution: LocalExecution) => {
+      // With --logs --minutes, mirroring starts exactly that long before the logs end.
+      const captureStart = fit?.captureStart?.getTime();
+      if (captureStart !== undefined && event.type === 'StateEntered' && event.state.name === 'Start Mirroring' && account.clock.now().getTime() < captureStart) {
+        account.clock.advance(captureStart - account.clock.now().getTime());
+      }
       const at = clockTime(account.clock.now().getTime() - started);
       if (event.type === 'StateEntered' && event.state.type === 'Wait') {
         io.stdout(`${at}  ... ${event.state.name} (waiting)\n`);
@@ -303,7 +346,8 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   io.stdout(`mirrorhunt demo - a simulated AWS account (local/aws-sim), not AWS\n`);
   io.stdout(`finding   ${finding.type} (severity ${finding.severity}) on ${finding.instanceId}, remote ${finding.remoteIps.join(', ') || '-'}\n`);
   io.stdout(`account   VPC ${world.vpcId} ${world.vpcCidrs.join(', ')}; instance ${world.instanceId} with ${world.networkInterfaceIds.length} ENI(s)${world.bystanders.length ? `; plus ${world.bystanders.length} resources that are not ours` : ''}\n`);
-  io.stdout(`traffic   ${logsDir ? `Zeek logs from ${logsDir}` : 'synthetic Zeek logs written by the simulated sensor'}\n`);
+  io.stdout(`traffic   ${logsDir ? `Zeek logs from ${logsDir}` : `synthetic Zeek logs written by the simulated sensor (seed ${seed})`}\n`);
+  io.stdout(`clock     the simulated clock starts at ${account.clock.now().toISOString()}\n`);
   if (fit) io.stdout(`          ${fit.records} conn records ${fit.first.toISOString()} .. ${fit.last.toISOString()}; the instance takes the busiest source, ${fit.host}, and the capture covers ${fit.covered}\n`);
   io.stdout('\n');
 
@@ -311,13 +355,18 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const trigger = await local.trigger(event);
   io.stdout(`${clockTime(0)}  GuardDuty trigger      ${trigger.outcome}${'reason' in trigger ? `: ${trigger.reason}` : ` (${trigger.executionName})`}\n`);
   if (trigger.outcome === 'ignored' || trigger.outcome === 'rejected') {
-    io.stdout(`\nNothing was started. ${trigger.outcome === 'ignored' ? 'Use --force to investigate it anyway.' : ''}\n`);
+    const notAnInstance = finding.resourceType !== 'Instance' || !finding.instanceId;
+    const advice = trigger.outcome !== 'ignored' ? '.' : notAnInstance ? `: traffic mirroring needs an instance's network interface${values.force ? ' (--force cannot change that)' : ''}.` : values.force ? '.' : '. Use --force to investigate it anyway.';
+    io.stdout(`\nNothing was started${advice}\n`);
     return trigger.outcome === 'rejected' ? 1 : 0;
   }
   const execution = local.stepFunctions.executions.get(trigger.executionName);
   if (!execution) throw new Error('the trigger reported an execution that the local Step Functions does not know');
   await execution.done;
   await sensors.flushed();
+  if (filtered) {
+    io.stdout(`\nmirror filter (simulated, as AWS would apply the incident's filter to ${world.privateIps.join(', ')}): kept ${filtered.kept} records, dropped ${filtered.dropped} (other hosts' traffic and east/west within ${world.vpcCidrs.join(', ')}; --unfiltered keeps them)\n`);
+  }
 
   io.stdout(`\nexecution ${execution.name}: ${execution.status}${execution.error ? ` (${execution.error.name}: ${execution.error.cause.slice(0, 300)})` : ''}\n`);
   const state = execution.output as InvestigationState | undefined;
@@ -335,13 +384,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
-  demoCommand(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  void runCommand({ stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, 'demo', () => demo(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) })).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -18,8 +18,13 @@ import { findZeekFiles, inspectZeekFiles, sniffJsonFile, type LoadWarning, type 
  * (and other time fields) may be epoch seconds or an ISO string and becomes epoch seconds; TSV's
  * `-` is NULL and `(empty)` an empty value; `T`/`F` are booleans; fields we do not know are
  * ignored and fields a file lacks are NULL. Zeek sets/vectors are kept as text (Athena: arrays;
- * no hunt reads them). `dt` and `hour` are derived from `ts` rather than from the path, so a wild
- * folder and the Hive layout look the same. Tables are loaded once, when the engine is created,
+ * no hunt reads them). `dt` and `hour` come from the key path (`dt=.../hour=...`) when the file sits
+ * in our S3 layout, as Athena's partition projection takes them, and from `ts` otherwise.
+ *
+ * Strict JSON lines. Athena's Hive JSON SerDe fails the whole query on one malformed line (a file
+ * cut short by a Zeek crash); DuckDB could skip it silently. We do neither: a truncated or broken
+ * line is left out with a warning naming the file and line, so the local run says what Athena
+ * would have choked on, and the rest of the file is still hunted. Tables are loaded once, when the engine is created,
  * then every hunt runs on memory instead of re-reading gzip.
  *
  * One read when the files allow it. Only the first line of each file is looked at up front (key
@@ -94,7 +99,7 @@ function jsonSelect(columns: ZeekColumn[], files: ZeekFile[], gzip: boolean): st
     return `${castExpr(src, col.kind, false)} AS ${ident(col.name)}`;
   });
   const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
-  return `SELECT ${exprs.join(', ')} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(gzip ? 'gzip' : 'uncompressed')}, ignore_errors = true, maximum_object_size = 16777216, columns = {${declared.join(', ')}})`;
+  return `SELECT ${exprs.join(', ')}, ${sourceKey(files)} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(gzip ? 'gzip' : 'uncompressed')}, ignore_errors = true, maximum_object_size = 16777216, filename = true, columns = {${declared.join(', ')}})`;
 }
 
 /**
@@ -117,7 +122,7 @@ function fastJsonSelect(columns: ZeekColumn[], files: SniffedJsonFile[]): string
     return `${numericTs ? src : castExpr(src, col.kind, false)} AS ${ident(col.name)}`;
   });
   const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
-  return `SELECT ${exprs.join(', ')} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(first.gzip ? 'gzip' : 'uncompressed')}, maximum_object_size = 16777216, columns = {${declared.join(', ')}})`;
+  return `SELECT ${exprs.join(', ')}, ${sourceKey(files)} FROM read_json(${list}, format = 'newline_delimited', compression = ${sqlString(first.gzip ? 'gzip' : 'uncompressed')}, maximum_object_size = 16777216, filename = true, columns = {${declared.join(', ')}})`;
 }
 
 /** Groups sniffed files that DuckDB can read with one declaration; `undefined` if any file needs the careful path. */
@@ -142,11 +147,21 @@ function tsvSelect(columns: ZeekColumn[], files: ZeekFile[], fields: string[], g
   });
   const list = `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
   // Header and footer lines start with '#'; they either fail the column count (skipped) or are filtered here.
-  return `SELECT ${exprs.join(', ')} FROM read_csv(${list}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false, compression = ${sqlString(gzip ? 'gzip' : 'none')}, ignore_errors = true, null_padding = false, columns = {${csvColumns}}) WHERE NOT starts_with(c0, '#')`;
+  return `SELECT ${exprs.join(', ')}, ${sourceKey(files)} FROM read_csv(${list}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false, compression = ${sqlString(gzip ? 'gzip' : 'none')}, ignore_errors = true, null_padding = false, filename = true, columns = {${csvColumns}}) WHERE NOT starts_with(c0, '#')`;
 }
 
 function emptySelect(columns: ZeekColumn[]): string {
-  return `SELECT ${columns.map((c) => `CAST(NULL AS ${DUCK_TYPE[c.kind]}) AS ${ident(c.name)}`).join(', ')} WHERE false`;
+  return `SELECT ${columns.map((c) => `CAST(NULL AS ${DUCK_TYPE[c.kind]}) AS ${ident(c.name)}`).join(', ')}, CAST(NULL AS VARCHAR) AS _source_key WHERE false`;
+}
+
+/**
+ * The S3 key a record came from, when its file sits in our layout (`.../dt=YYYY-MM-DD/hour=HH/...`):
+ * Athena takes `dt` and `hour` from the key, not from `ts`, and so must we, or a file that closes
+ * after the hour its records began would sit in a different partition here than on Athena. Files
+ * outside the layout (and cleaned copies of broken files) carry NULL, and their partition comes from `ts`.
+ */
+function sourceKey(files: Array<{ path: string }>): string {
+  return files.some((f) => /[/\\]dt=\d{4}-\d{2}-\d{2}[/\\]hour=\d{1,2}[/\\]/.test(f.path)) ? `filename AS _source_key` : `CAST(NULL AS VARCHAR) AS _source_key`;
 }
 
 function toSqlValue(v: DuckDBValue): SqlValue {
@@ -157,8 +172,11 @@ function toSqlValue(v: DuckDBValue): SqlValue {
   return s !== '' && Number.isFinite(n) && /^-?[\d.]+(e[-+]?\d+)?$/i.test(s) ? n : s;
 }
 
-/** UTC date and hour of `ts`, as Athena's partition columns hold them; plain arithmetic, no time zone lookup. */
-const PARTITION_COLUMNS = `CAST(CAST(make_timestamp(CAST(floor(ts * 1000000) AS BIGINT)) AS DATE) AS VARCHAR) AS dt, CAST(hour(make_timestamp(CAST(floor(ts * 1000000) AS BIGINT))) AS INTEGER) AS "hour"`;
+/**
+ * Athena's partition columns: from the key (`dt=`/`hour=` path segments) when the file has one, as
+ * Athena's partition projection reads them; else the UTC date and hour of `ts` (plain arithmetic).
+ */
+const PARTITION_COLUMNS = `coalesce(nullif(regexp_extract(_source_key, 'dt=(\\d{4}-\\d{2}-\\d{2})', 1), ''), CAST(CAST(make_timestamp(CAST(floor(ts * 1000000) AS BIGINT)) AS DATE) AS VARCHAR)) AS dt, coalesce(CAST(nullif(regexp_extract(_source_key, 'hour=(\\d{1,2})', 1), '') AS INTEGER), CAST(hour(make_timestamp(CAST(floor(ts * 1000000) AS BIGINT))) AS INTEGER)) AS "hour"`;
 
 type TableInfo = { files: number; rows: number; bytes: number };
 
@@ -181,7 +199,7 @@ function columnsOf(log: string, onlyColumns?: Record<string, readonly string[]>)
  */
 async function loadFast(conn: DuckDBConnection, log: string, read: string, warnings: LoadWarning[]): Promise<number | undefined> {
   try {
-    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, ${PARTITION_COLUMNS} FROM (${read})`);
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT * EXCLUDE (_source_key), ${PARTITION_COLUMNS} FROM (${read})`);
   } catch {
     return undefined;
   }
@@ -216,11 +234,11 @@ async function loadCarefully(conn: DuckDBConnection, log: string, columns: ZeekC
   const parts = [...groups.values()].map((g) => g.select(g.files));
   const body = parts.length > 0 ? parts.join(' UNION ALL BY NAME ') : emptySelect(columns);
   try {
-    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, ${PARTITION_COLUMNS} FROM (${body}) WHERE ts IS NOT NULL`);
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT * EXCLUDE (_source_key), ${PARTITION_COLUMNS} FROM (${body}) WHERE ts IS NOT NULL`);
   } catch (error) {
     // One unreadable group must not cost the other logs: keep the table, empty, and say why.
     warnings.push({ file: mine.map((f) => f.source).join(', '), message: `could not load ${log}: ${error instanceof Error ? error.message : String(error)}` });
-    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(columns)})`);
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT * EXCLUDE (_source_key), CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(columns)})`);
   }
   const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(log)}`);
   const rows = Number(count.getRowObjects()[0]?.n ?? 0);
@@ -267,7 +285,7 @@ async function loadTables(conn: DuckDBConnection, logsDir: string, warnings: Loa
     const columns = columnsOf(log, options.onlyColumns);
     const mine = candidates.filter((c) => c.log === log);
     if (mine.length === 0) {
-      await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT *, CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(columns)})`);
+      await conn.run(`CREATE OR REPLACE TABLE ${ident(log)} AS SELECT * EXCLUDE (_source_key), CAST(NULL AS VARCHAR) AS dt, CAST(NULL AS INTEGER) AS "hour" FROM (${emptySelect(columns)})`);
       tables[log] = { files: 0, rows: 0, bytes: 0 };
       continue;
     }

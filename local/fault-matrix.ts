@@ -20,9 +20,25 @@ import { seedFromFinding } from './world';
  * with the failed call visibly retried). Shared by the test suite and `npm run bench:faults`.
  */
 
-export type MatrixFault = FaultKind | 'lost-response';
+export type MatrixFault = FaultKind | 'lost-response' | 'eventual-consistency';
 
-export const MATRIX_FAULTS: MatrixFault[] = ['throttle', 'denied', 'not-found', 'lost-response'];
+export const MATRIX_FAULTS: MatrixFault[] = ['throttle', 'denied', 'not-found', 'lost-response', 'eventual-consistency'];
+
+/** The calls that hand out a new id, where eventual consistency can bite the next call. */
+const CREATES_AN_ID = /^(RunInstances|CreateSecurityGroup|CreateTrafficMirrorTarget|CreateTrafficMirrorFilter|CreateTrafficMirrorSession)$/;
+
+export function createsAnId(call: { service: string; operation: string }): boolean {
+  return call.service === 'ec2' && CREATES_AN_ID.test(call.operation);
+}
+
+/**
+ * Eventual consistency as a fault: the ids the call creates answer `*.NotFound` to the next
+ * lookups by other calls, and stay out of Describe listings, for a while (EC2 API reference,
+ * "Eventual consistency in the Amazon EC2 API": "the result of an API command you run that
+ * affects your Amazon EC2 resources might not be immediately visible to all subsequent commands
+ * you run"). The id settles after two missed lookups or 5 simulated seconds, whichever is first.
+ */
+export const LATE_ID = { seconds: 5, misses: 2 };
 
 export interface MatrixCell {
   index: number;
@@ -92,7 +108,7 @@ export async function runInvestigation(event: unknown, prepare?: (account: Simul
     if (execution.status !== 'SUCCEEDED') {
       // What the deployed stack does next: EventBridge sees the execution's status change and
       // invokes cleanUpExecution (infra: the cleanUpExecution function's eventBridge rule).
-      const cleanUp = cleanUpExecution(local.deps, { sleep: async (ms) => account.clock.advance(ms) });
+      const cleanUp = cleanUpExecution(local.depsFor('cleanUpExecution'), { sleep: async (ms) => account.clock.advance(ms) });
       await cleanUp({
         source: 'aws.states',
         'detail-type': 'Step Functions Execution Status Change',
@@ -113,6 +129,12 @@ const SPECIFIC_ERRORS = /^(TargetNotFoundError|ConfigError|MirrorSessionError|Se
 export function judge(run: InvestigationRun, index: number, code: string, fault: MatrixFault): { pass: boolean; why: string; outcome: string } {
   const failed = run.account.calls[index];
   const outcome = run.status === 'SUCCEEDED' ? `SUCCEEDED (${run.state?.report?.outcome ?? 'no report'})` : `${run.status} ${run.error?.name ?? ''}`.trim();
+  if (fault === 'eventual-consistency') {
+    // Nothing fails at the call itself: the cell passes when nothing is left, and says whether the run recovered.
+    if (run.leftOver.length > 0) return { pass: false, why: `left behind: ${run.leftOver.join(', ')}`, outcome };
+    if (run.status === 'SUCCEEDED') return { pass: true, why: 'recovered: the late id was waited for or retried', outcome };
+    return { pass: true, why: `did not recover but cleaned up: ${run.error?.name ?? run.status}: ${(run.error?.cause ?? '').slice(0, 120)}`, outcome };
+  }
   if (!failed || failed.error !== code || !failed.injected) return { pass: false, why: `the fault was not injected at call #${index}`, outcome };
   if (run.leftOver.length > 0) return { pass: false, why: `left behind: ${run.leftOver.join(', ')}`, outcome };
   if (run.status === 'SUCCEEDED') {
@@ -154,16 +176,24 @@ export async function runFaultMatrix(options: MatrixOptions): Promise<{ baseline
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++] as (typeof jobs)[number];
-      // Kinds map to the service's own code inside the simulation; the other two are named here.
-      const code = job.fault === 'not-found' ? notFoundCode(job.call) : job.fault === 'lost-response' ? 'TimeoutError' : '';
+      if (job.fault === 'eventual-consistency' && !createsAnId(job.call)) {
+        // Only a call that hands out an id can be followed by a call that does not see it yet.
+        const cell: MatrixCell = { index: job.index, call: `${job.call.service}:${job.call.operation}`, fault: job.fault, code: '-', status: 'n/a', outcome: 'n/a', leftOver: [], cleanedByExecution: true, applicable: false, pass: true, why: 'n/a: this call creates no id' };
+        cells.push(cell);
+        options.onCell?.(cell);
+        continue;
+      }
+      // Kinds map to the service's own code inside the simulation; the others are named here.
+      const code = job.fault === 'not-found' ? notFoundCode(job.call) : job.fault === 'lost-response' ? 'TimeoutError' : job.fault === 'eventual-consistency' ? 'late id' : '';
       const run = await runInvestigation(options.event, (account) => {
         if (job.fault === 'lost-response') account.faults.inject({ callIndex: job.index, code, when: 'after' });
         else if (job.fault === 'not-found') account.faults.inject({ callIndex: job.index, code });
+        else if (job.fault === 'eventual-consistency') account.lateIds.push({ callIndex: job.index, ...LATE_ID });
         else account.faults.inject({ callIndex: job.index, kind: job.fault });
       });
       const actual = code || run.account.calls[job.index]?.error || '?';
       // A lost response needs a call that succeeds; where the call fails on its own there is nothing to lose.
-      const applicable = !(job.fault === 'lost-response' && job.call.error);
+      const applicable = !((job.fault === 'lost-response' || job.fault === 'eventual-consistency') && job.call.error);
       const verdict = applicable ? judge(run, job.index, actual, job.fault) : { pass: true, why: 'n/a: this call fails on its own in the fault-free run', outcome: run.status };
       const cell: MatrixCell = {
         index: job.index,

@@ -5,7 +5,7 @@ import { eastWestFilterRules } from '../functions/shared/domain/filter-rules';
 import type { Deps } from '../functions/shared/runtime';
 import { TAG_MANAGED, TAG_ROLE, TAG_STACK } from '../functions/shared/tags';
 import type { SimulatedAccount } from './aws-sim/account';
-import { LOCAL, localConfig } from './local-account';
+import { LOCAL, localConfig, useDeployedIam } from './local-account';
 
 /** The fleet NLB's ARN in the simulated account (the simulation does not model load balancers themselves). */
 export const FLEET_NLB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/mirrorhunt-fleet/0f1e2d3c4b5a6978';
@@ -33,11 +33,12 @@ export async function provisionFleet(account: SimulatedAccount, vpcCidrs: string
 
 /**
  * Handler dependencies for the fleet functions (autoMirror, reconcileMirrors) on the simulated
- * account: its EC2 client, the fleet's ids in the configuration, the simulated clock. They use
+ * account: EC2 clients built for `principal` (IAM evaluates its calls against that function's role), the fleet's ids in the configuration, the simulated clock. They use
  * neither Step Functions nor a query engine.
  */
-export function fleetDeps(account: SimulatedAccount, fleet: { targetId: string; filterId: string }, env: Record<string, string> = {}): Deps {
-  const clients = account.clients();
+export function fleetDeps(account: SimulatedAccount, fleet: { targetId: string; filterId: string }, env: Record<string, string> = {}, principal = 'autoMirror'): Deps {
+  useDeployedIam(account);
+  const clients = account.clients(principal);
   return {
     config: localConfig({ FLEET_TARGET_ID: fleet.targetId, FLEET_FILTER_ID: fleet.filterId, ...env }),
     clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: undefined as never },

@@ -4,6 +4,8 @@ import { parseConfig, type Config } from '../functions/shared/config';
 import type { Deps } from '../functions/shared/runtime';
 import type { QueryEngine } from '../functions/shared/hunting/engine';
 import { SimulatedAccount } from './aws-sim/account';
+import { IamEvaluator } from './aws-sim/iam/evaluate';
+import { deployedPolicies, roleArn, simulatedStack, type StackContext } from './aws-sim/iam/policies';
 
 /** Names the local run gives the things a deployed stack would have created. */
 export const LOCAL = {
@@ -18,6 +20,24 @@ export const LOCAL = {
   /** The deployment's stack tag, as serverless names a stack: `<service>-<stage>`. */
   stack: 'mirrorhunt-local',
 } as const;
+
+/** The simulated stack's names for resolving infra/roles.yml (stage `local`, as LOCAL names things). */
+export function localStack(): StackContext {
+  return simulatedStack({ region: LOCAL.region, accountId: LOCAL.accountId, bucket: LOCAL.bucket, amiParameter: LOCAL.amiParameter });
+}
+
+/**
+ * IAM in the loop: every call made through a function's clients is evaluated against the
+ * policies that function deploys with (infra/roles.yml via serverless.yml's `role:`), unless the
+ * account was made with `iam: false`. Idempotent.
+ */
+export function useDeployedIam(account: SimulatedAccount): void {
+  if (!account.iamEnabled || account.iam) return;
+  const stack = localStack();
+  account.iam = new IamEvaluator(deployedPolicies(stack), account.accountId);
+  // infra/sensor.yml: SensorInstanceProfile holds SensorRole; RunInstances passes that role.
+  account.ec2.registerInstanceProfile(LOCAL.instanceProfileArn, roleArn('SensorRole', stack));
+}
 
 /**
  * The pieces a deployed stack provides, created inside the simulated account: the log bucket,
@@ -41,9 +61,13 @@ export function localConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-/** Handler dependencies wired to the simulated account instead of AWS. */
-export function localDeps(account: SimulatedAccount, options: { sfn: SFNClient; config?: Config; queryEngine: () => Promise<QueryEngine>; logLevel?: string }): Deps {
-  const clients = account.clients();
+/**
+ * Handler dependencies wired to the simulated account instead of AWS, with clients built for one
+ * function (`principal`, its serverless.yml key): IAM evaluates its calls against its own role.
+ */
+export function localDeps(account: SimulatedAccount, options: { principal: string; sfn: SFNClient; config?: Config; queryEngine: () => Promise<QueryEngine>; logLevel?: string }): Deps {
+  useDeployedIam(account);
+  const clients = account.clients(options.principal);
   return {
     config: options.config ?? localConfig(),
     clients: { ec2: clients.ec2, s3: clients.s3, ssm: clients.ssm, sfn: options.sfn },

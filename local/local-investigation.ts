@@ -28,7 +28,10 @@ export interface LocalInvestigationOptions {
 
 export interface LocalInvestigation {
   stepFunctions: LocalStepFunctions;
+  /** The trigger's (startInvestigation's) dependencies. */
   deps: Deps;
+  /** Dependencies with clients built for one function, so IAM evaluates its calls against its own role. */
+  depsFor: (functionKey: string) => Deps;
   topicArn: string;
   /** The real GuardDuty trigger handler, wired to the local Step Functions. */
   trigger: (event: unknown) => ReturnType<ReturnType<typeof startInvestigation>>;
@@ -44,28 +47,25 @@ export function createLocalInvestigation(options: LocalInvestigationOptions): Lo
   const { topicArn } = provisionStack(account);
   const wrap = options.wrap ?? ((_name, fn) => fn);
   // The handlers are built on first use: their deps need the local Step Functions client, made below.
-  const ready: { deps?: Deps } = {};
-  const lazy = (factory: (d: Deps) => (input: unknown) => Promise<unknown>) => {
+  const ready: { depsFor?: (key: string) => Deps } = {};
+  const lazy = (key: string, factory: (d: Deps) => (input: unknown) => Promise<unknown>) => {
     let step: ((input: unknown) => Promise<unknown>) | undefined;
     return async (input: unknown) => {
-      step ??= factory(requireDeps());
+      if (!ready.depsFor) throw new Error('local deps not ready');
+      step ??= factory(ready.depsFor(key));
       return step(input);
     };
   };
-  const requireDeps = () => {
-    if (!ready.deps) throw new Error('local deps not ready');
-    return ready.deps;
-  };
   const functions = {
-    resolveTarget: wrap('resolveTarget', lazy(resolveTarget)),
-    claimInstance: wrap('claimInstance', lazy(claimInstance)),
-    launchSensor: wrap('launchSensor', lazy(launchSensor)),
-    checkSensor: wrap('checkSensor', lazy(checkSensor)),
-    startMirroring: wrap('startMirroring', lazy(startMirroring)),
-    stopMirroring: wrap('stopMirroring', lazy(stopMirroring)),
-    tearDown: wrap('tearDown', lazy(tearDown)),
-    runHunts: wrap('runHunts', lazy(runHunts)),
-    writeReport: wrap('writeReport', lazy(writeReport)),
+    resolveTarget: wrap('resolveTarget', lazy('resolveTarget', resolveTarget)),
+    claimInstance: wrap('claimInstance', lazy('claimInstance', claimInstance)),
+    launchSensor: wrap('launchSensor', lazy('launchSensor', launchSensor)),
+    checkSensor: wrap('checkSensor', lazy('checkSensor', checkSensor)),
+    startMirroring: wrap('startMirroring', lazy('startMirroring', startMirroring)),
+    stopMirroring: wrap('stopMirroring', lazy('stopMirroring', stopMirroring)),
+    tearDown: wrap('tearDown', lazy('tearDown', tearDown)),
+    runHunts: wrap('runHunts', lazy('runHunts', runHunts)),
+    writeReport: wrap('writeReport', lazy('writeReport', writeReport)),
   };
   const stepFunctions = new LocalStepFunctions({
     stateMachineArn: LOCAL.stateMachineArn,
@@ -78,8 +78,10 @@ export function createLocalInvestigation(options: LocalInvestigationOptions): Lo
     onEvent: options.onEvent,
     now: () => account.clock.now(),
   });
-  const deps = localDeps(account, { sfn: stepFunctions.client(), config: options.config, queryEngine: options.queryEngine });
-  ready.deps = deps;
+  const sfn = stepFunctions.client();
+  const depsFor = (principal: string) => localDeps(account, { principal, sfn, config: options.config, queryEngine: options.queryEngine });
+  ready.depsFor = depsFor;
+  const deps = depsFor('startInvestigation');
   const trigger = startInvestigation(deps);
-  return { stepFunctions, deps, topicArn, trigger };
+  return { stepFunctions, deps, depsFor, topicArn, trigger };
 }

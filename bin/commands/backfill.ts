@@ -1,16 +1,12 @@
-import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { instancePages } from '../../functions/shared/adapters/ec2';
 import { launchedFromView, type MirrorScope } from '../../functions/shared/domain/auto-mirror';
 import type { BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { mirrorInstancesToFleet, type FleetDecision } from '../../functions/shared/workflows/fleet-mirror';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
-import { REGION_USAGE, STACK_USAGE, regionFrom, stackFrom } from './stack-option';
+import { parseCommandArgs, parseRate, parseRegion, parseStack, runCommand, UsageError, type Io } from '../cli';
 
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { Io } from '../cli';
 
 export const BACKFILL_USAGE = `usage: mirrorhunt backfill --stack mirrorhunt-STAGE --target-id tmt-... --filter-id tmf-... [--region us-east-1]
                           [--vpc vpc-... ...] [--subnet subnet-... ...] [--opt-in-tag KEY[=VALUE] ...]
@@ -33,11 +29,6 @@ interface BackfillOptions {
   backoff?: BackoffOptions;
 }
 
-function usageError(io: Io, message: string): number {
-  io.stderr(`${message}\n${BACKFILL_USAGE}\n`);
-  return 2;
-}
-
 function line(d: FleetDecision): string {
   const where = [d.instanceId, d.networkInterfaceId ?? '-'].join(' ');
   const what = d.sessionId ? ` ${d.sessionId}` : d.sessionNumber !== undefined ? ` session-number ${d.sessionNumber}` : '';
@@ -46,51 +37,43 @@ function line(d: FleetDecision): string {
 
 export async function backfillCommand(argv: string[], io: Io, options: BackfillOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        stack: { type: 'string' },
-        'target-id': { type: 'string' },
-        'filter-id': { type: 'string' },
-        region: { type: 'string' },
-        vpc: { type: 'string', multiple: true },
-        subnet: { type: 'string', multiple: true },
-        'opt-in-tag': { type: 'string', multiple: true },
-        'opt-out-tag': { type: 'string', multiple: true },
-        combine: { type: 'string', default: 'and' },
-        'eni-mode': { type: 'string', default: 'all' },
-        vni: { type: 'string' },
-        rate: { type: 'string', default: '5' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    return usageError(io, (error as Error).message);
-  }
+  return runCommand(io, 'backfill', () => backfill(argv, io, options, env), env);
+}
+
+async function backfill(argv: string[], io: Io, options: BackfillOptions, env: Record<string, string | undefined>): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    stack: { type: 'string' },
+    'target-id': { type: 'string' },
+    'filter-id': { type: 'string' },
+    region: { type: 'string' },
+    vpc: { type: 'string', multiple: true },
+    subnet: { type: 'string', multiple: true },
+    'opt-in-tag': { type: 'string', multiple: true },
+    'opt-out-tag': { type: 'string', multiple: true },
+    combine: { type: 'string', default: 'and' },
+    'eni-mode': { type: 'string', default: 'all' },
+    vni: { type: 'string' },
+    rate: { type: 'string', default: '5' },
+    'dry-run': { type: 'boolean', default: false },
+  });
   if (values.help) {
     io.stdout(`${BACKFILL_USAGE}\n`);
     return 0;
   }
-  const stack = stackFrom(values.stack, env);
-  if (!stack) return usageError(io, STACK_USAGE);
+  const stack = parseStack(values.stack, env);
   const targetId = values['target-id'] ?? env.MIRRORHUNT_FLEET_TARGET_ID;
   const filterId = values['filter-id'] ?? env.MIRRORHUNT_FLEET_FILTER_ID;
-  if (!targetId || !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) return usageError(io, '--target-id (or MIRRORHUNT_FLEET_TARGET_ID) must be the fleet traffic mirror target id (tmt-...)');
-  if (!filterId || !/^tmf-[0-9a-f]{8,17}$/.test(filterId)) return usageError(io, '--filter-id (or MIRRORHUNT_FLEET_FILTER_ID) must be the fleet traffic mirror filter id (tmf-...)');
+  if (!targetId || !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) throw new UsageError('--target-id (or MIRRORHUNT_FLEET_TARGET_ID) must be the fleet traffic mirror target id (tmt-..., the stack output FleetMirrorTargetId)');
+  if (!filterId || !/^tmf-[0-9a-f]{8,17}$/.test(filterId)) throw new UsageError('--filter-id (or MIRRORHUNT_FLEET_FILTER_ID) must be the fleet traffic mirror filter id (tmf-..., the stack output FleetMirrorFilterId)');
   const combine = values.combine;
-  if (combine !== 'and' && combine !== 'or') return usageError(io, '--combine must be and or or');
+  if (combine !== 'and' && combine !== 'or') throw new UsageError(`--combine must be and or or; got "${combine}"`);
   const eniMode = values['eni-mode'];
-  if (eniMode !== 'all' && eniMode !== 'primary') return usageError(io, '--eni-mode must be all or primary');
-  const rate = Number(values.rate);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 100) return usageError(io, '--rate must be a number of calls per second, above 0 and at most 100');
+  if (eniMode !== 'all' && eniMode !== 'primary') throw new UsageError(`--eni-mode must be all or primary; got "${eniMode}"`);
+  const rate = parseRate(values.rate);
   const vni = values.vni === undefined ? undefined : Number(values.vni);
-  if (vni !== undefined && (!Number.isInteger(vni) || vni < 0 || vni > 16_777_215)) return usageError(io, '--vni must be a whole number from 0 to 16777215');
+  if (vni !== undefined && (!Number.isInteger(vni) || vni < 0 || vni > 16_777_215)) throw new UsageError(`--vni must be a whole number from 0 to 16777215; got "${values.vni}"`);
   const badId = [...(values.vpc ?? []).filter((v) => !/^vpc-[0-9a-f]{8,17}$/.test(v)), ...(values.subnet ?? []).filter((s) => !/^subnet-[0-9a-f]{8,17}$/.test(s))];
-  if (badId.length > 0) return usageError(io, `not a VPC or subnet id: ${badId.join(', ')}`);
+  if (badId.length > 0) throw new UsageError(`not a VPC or subnet id: ${badId.join(', ')}`);
 
   const scope: MirrorScope = {
     vpcIds: values.vpc ?? [],
@@ -102,9 +85,7 @@ export async function backfillCommand(argv: string[], io: Io, options: BackfillO
   };
   const dryRun = values['dry-run'];
   // Adaptive retries also slow the client down when EC2 throttles the Describe calls.
-  const region = regionFrom(values.region, env);
-  if (!options.ec2 && !region) return usageError(io, REGION_USAGE);
-  const ec2 = options.ec2 ?? new EC2Client({ region, retryMode: 'adaptive', maxAttempts: 8 });
+  const ec2 = options.ec2 ?? new EC2Client({ region: parseRegion(values.region, env), retryMode: 'adaptive', maxAttempts: 8 });
   const backoff = options.backoff ?? { retries: 8, baseMs: 500, maxMs: 30_000 };
   const pacer = options.pacer ?? createPacer(rate);
   // With AND the VPC list narrows the scan server-side; with OR an opt-in tag can reach past it.

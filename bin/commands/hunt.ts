@@ -1,17 +1,16 @@
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
-import { columnsReadByPack, listHunts, runHuntPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
-import { ZEEK_LOGS } from '../../functions/shared/hunting/schema';
+import { columnsReadByPack, listHunts, runHuntPack, tablesReadByPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
+import { KNOWN_UNREAD_LOGS, ZEEK_LOGS } from '../../functions/shared/hunting/schema';
 import { renderThreatListHtml } from '../../functions/shared/report/html';
 import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
-import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { logWarnings, type LoadedLog } from '../../functions/shared/hunting/log-warnings';
+import { CliError, parseCommandArgs, RULES, runCommand, UsageError, type Io } from '../cli';
 
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { Io } from '../cli';
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
@@ -32,6 +31,11 @@ hunts: ${listHunts().map((h) => h.name).join(', ')}`;
 /** The local engine loaded no record from the folder: nothing to hunt. */
 export class NoZeekRecordsError extends Error {
   override readonly name = 'NoZeekRecordsError';
+}
+
+/** --from/--to select a window that holds none of the folder's records. */
+export class WindowOutsideLogsError extends Error {
+  override readonly name = 'WindowOutsideLogsError';
 }
 
 export interface HuntFolderOptions {
@@ -71,11 +75,18 @@ export async function huntFolder(folder: string, options: HuntFolderOptions = {}
         `no Zeek records found in ${folder} (looked for ${ZEEK_LOGS.join(', ')} logs: <log>.log, <log>.*.log.gz, <log>.json(.gz), or zeek/<log>/...)${engine.ignored.length ? `; ${engine.ignored.length} other file(s) ignored` : ''}`,
       );
     }
-    const extent = options.from && options.to ? undefined : await dataExtent(engine);
+    const extent = await dataExtent(engine);
     const window = { from: options.from ?? extent?.from ?? new Date(0), to: options.to ?? extent?.to ?? new Date() };
+    // A window beside the data hunts nothing and would read as "all clear": say so instead.
+    if (extent && (window.from.getTime() >= extent.to.getTime() || window.to.getTime() <= extent.from.getTime())) {
+      const given = [options.from ? `--from ${options.from.toISOString()}` : '', options.to ? `--to ${options.to.toISOString()}` : ''].filter(Boolean).join(' ');
+      throw new WindowOutsideLogsError(`${given} selects no records: the logs in ${folder} run from ${extent.from.toISOString()} to ${extent.to.toISOString()}`);
+    }
+    if (window.from.getTime() >= window.to.getTime()) throw new WindowOutsideLogsError(`--from ${window.from.toISOString()} is not before the end of the window, ${window.to.toISOString()}`);
     const mode = options.mode ?? 'capture';
     const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope }, { only: options.only });
-    const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() } });
+    const warnings = logWarnings({ loaded: await tableSpans(engine), readByHunts: tablesReadByPack(), unreadFiles: unreadLogFiles(engine.ignored) });
+    const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() }, warnings });
     return { threats, outcomes, window, tables: engine.tables, loadWarnings };
   } finally {
     await engine.close();
@@ -102,8 +113,32 @@ function scopeFromOptions(file: string | undefined, internal: string[] = [], nev
 function parseDate(value: string | undefined, flag: string): Date | undefined {
   if (value === undefined) return undefined;
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Error(`--${flag}: "${value}" is not a date (use ISO 8601, e.g. 2026-11-20T10:00:00Z)`);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be a date and time in ISO 8601, e.g. 2026-11-20T10:00:00Z; got "${value}"`);
   return d;
+}
+
+/** Per loaded table, its rows, files and first and last `ts`. */
+async function tableSpans(engine: DuckDbEngine): Promise<Record<string, LoadedLog>> {
+  const out: Record<string, LoadedLog> = {};
+  for (const [log, t] of Object.entries(engine.tables)) {
+    if (t.rows === 0) continue;
+    const run = await engine.run(`SELECT min(ts) AS lo, max(ts) AS hi FROM ${log}`, []);
+    const lo = run.rows[0]?.lo;
+    const hi = run.rows[0]?.hi;
+    out[log] = { rows: t.rows, files: t.files, ...(typeof lo === 'number' && typeof hi === 'number' ? { from: lo, to: hi } : {}) };
+  }
+  return out;
+}
+
+/** Ignored files that are Zeek logs we know and do not read (sip.log, tunnel.log, dhcp.log, ...), counted per log. */
+function unreadLogFiles(ignored: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const path of ignored) {
+    const name = basename(path).toLowerCase();
+    const log = KNOWN_UNREAD_LOGS.find((l) => name === l || name.startsWith(`${l}.`) || name.startsWith(`${l}-`));
+    if (log) out[log] = (out[log] ?? 0) + 1;
+  }
+  return out;
 }
 
 async function dataExtent(engine: DuckDbEngine): Promise<{ from: Date; to: Date } | undefined> {
@@ -127,7 +162,8 @@ function renderJson(list: ThreatList, outcomes: HuntOutcome[], findings: Threat[
 
 function render(format: string, list: ThreatList, outcomes: HuntOutcome[], findings: Threat[]): string {
   if (format === 'json') return renderJson(list, outcomes, findings);
-  const head = `window ${list.window.from} .. ${list.window.to}; ${outcomes.length} hunts, ${list.findings.length} threats (scored in ${list.mode === 'rita' ? "RITA's 24 h window" : 'the capture window'})`;
+  const shown = findings.length < list.findings.length ? `, the top ${findings.length} shown` : '';
+  const head = `window ${list.window.from} .. ${list.window.to}; ${outcomes.length} hunts, ${list.findings.length} threats${shown} (scored in ${list.mode === 'rita' ? "RITA's 24 h window" : 'the capture window'})`;
   if (format === 'md') {
     const lines = [`# mirrorhunt hunt`, '', head, '', '| # | severity | score | hunts | threat |', '|---|---|---|---|---|'];
     for (const t of findings) lines.push(`| ${t.rank} | ${t.severity} | ${fmtScore(t)} | ${huntsOf(t)} | ${cell(t.summary)} |`);
@@ -138,88 +174,66 @@ function render(format: string, list: ThreatList, outcomes: HuntOutcome[], findi
   const lines = [head, ''];
   if (findings.length === 0) lines.push('nothing found');
   for (const t of findings) lines.push(`${String(t.rank).padStart(3)}  ${t.severity.padEnd(8)} ${fmtScore(t).padEnd(6)} ${huntsOf(t).padEnd(16)} ${t.summary}`);
-  for (const w of list.warnings) lines.push(`warning: ${w}`);
   const cut = outcomes.filter((o) => o.limitReached !== undefined);
   if (cut.length > 0) lines.push('', ...cut.map((o) => `note: ${o.name} returned its first ${o.limitReached} rows only (the query's LIMIT); narrow --from/--to or --host to see the rest`));
   return `${lines.join('\n')}\n`;
 }
 
 export async function huntCommand(argv: string[], io: Io): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        host: { type: 'string', multiple: true },
-        'pivot-ip': { type: 'string', multiple: true },
-        'pivot-domain': { type: 'string', multiple: true },
-        only: { type: 'string', multiple: true },
-        format: { type: 'string', default: 'table' },
-        mode: { type: 'string', default: 'capture' },
-        scope: { type: 'string' },
-        internal: { type: 'string', multiple: true },
-        'never-include': { type: 'string', multiple: true },
-        'always-include': { type: 'string', multiple: true },
-        top: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n${HUNT_USAGE}\n`);
-    return 2;
-  }
+  return runCommand(io, 'hunt', () => hunt(argv, io));
+}
+
+async function hunt(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      host: { type: 'string', multiple: true },
+      'pivot-ip': { type: 'string', multiple: true },
+      'pivot-domain': { type: 'string', multiple: true },
+      only: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'table' },
+      mode: { type: 'string', default: 'capture' },
+      scope: { type: 'string' },
+      internal: { type: 'string', multiple: true },
+      'never-include': { type: 'string', multiple: true },
+      'always-include': { type: 'string', multiple: true },
+      top: { type: 'string' },
+    },
+    true,
+  );
   if (values.help) {
     io.stdout(`${HUNT_USAGE}\n`);
     return 0;
   }
   const folder = positionals[0];
-  if (!folder || positionals.length > 1) {
-    io.stderr(`${folder ? 'one folder only' : 'which folder of Zeek logs?'}\n${HUNT_USAGE}\n`);
-    return 2;
-  }
+  if (!folder) throw new UsageError('which folder of Zeek logs? (mirrorhunt hunt DIR)');
+  if (positionals.length > 1) throw new UsageError(`one folder only; got ${positionals.join(', ')}`);
+  const kind = statSync(folder, { throwIfNoEntry: false });
+  if (!kind) throw new CliError(`no such folder: ${folder}`);
+  if (!kind.isDirectory()) throw new CliError(`${folder} is a file; give the folder that holds the Zeek logs`);
   // `text` and `table` are the same plain listing.
   const format = values.format === 'text' ? 'table' : (values.format ?? 'table');
-  if (!['table', 'json', 'md', 'html'].includes(format)) {
-    io.stderr(`--format must be text, json, md or html\n`);
-    return 2;
-  }
+  if (!['table', 'json', 'md', 'html'].includes(format)) throw new UsageError(`--format must be text, json, md or html; got "${values.format}"`);
   // --only may repeat or take a comma list: --only beacon-ip,strobe.
   const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const unknown = (only ?? []).filter((n) => !listHunts().some((h) => h.name === n));
-  if (unknown.length > 0) {
-    io.stderr(`unknown hunt(s): ${unknown.join(', ')}\n${HUNT_USAGE}\n`);
-    return 2;
-  }
+  if (unknown.length > 0) throw new UsageError(`unknown hunt(s): ${unknown.join(', ')} (hunts: ${listHunts().map((h) => h.name).join(', ')})`);
   const top = values.top === undefined ? undefined : Number(values.top);
-  let from: Date | undefined;
-  let to: Date | undefined;
-  try {
-    from = parseDate(values.from, 'from');
-    to = parseDate(values.to, 'to');
-    if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new Error('--top must be a positive whole number');
-    if (from && to && from.getTime() >= to.getTime()) throw new Error(`--from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
-    const notIps = [...(values.host ?? []), ...(values['pivot-ip'] ?? [])].filter((h) => isIP(h.trim()) === 0);
-    if (notIps.length > 0) throw new Error(`not an IP address: ${notIps.join(', ')} (--host and --pivot-ip take addresses)`);
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n`);
-    return 2;
-  }
+  if (top !== undefined && (!/^\s*\d+\s*$/.test(values.top ?? '') || top < 1)) throw new UsageError(`${RULES.top}; got "${values.top}"`);
+  const from = parseDate(values.from, 'from');
+  const to = parseDate(values.to, 'to');
+  if (from && to && from.getTime() >= to.getTime()) throw new UsageError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
+  const notIps = [...(values.host ?? []), ...(values['pivot-ip'] ?? [])].filter((h) => isIP(h.trim()) === 0);
+  if (notIps.length > 0) throw new UsageError(`not an IP address: ${notIps.join(', ')} (--host and --pivot-ip take addresses)`);
 
-  if (values.mode !== 'capture' && values.mode !== 'rita') {
-    io.stderr(`--mode must be capture or rita\n`);
-    return 2;
-  }
+  if (values.mode !== 'capture' && values.mode !== 'rita') throw new UsageError(`--mode must be capture or rita; got "${values.mode}"`);
   let scope: ScopeConfig;
   try {
     scope = scopeFromOptions(values.scope, values.internal, values['never-include'], values['always-include']);
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n`);
-    return 2;
+    throw new UsageError((error as Error).message);
   }
   let lastProgress = 0;
   let result: HuntFolderResult;
@@ -243,13 +257,14 @@ export async function huntCommand(argv: string[], io: Io): Promise<number> {
       },
     });
   } catch (error) {
-    io.stderr(`mirrorhunt hunt: ${(error as Error).message}\n`);
-    return 1;
+    if (error instanceof NoZeekRecordsError || error instanceof WindowOutsideLogsError) throw new CliError(error.message);
+    throw error;
   }
   for (const w of result.loadWarnings) io.stderr(`warning: ${w}\n`);
   const loaded = Object.entries(result.tables).filter(([, t]) => t.rows > 0);
   io.stderr(`loaded ${loaded.map(([name, t]) => `${name} ${t.rows} rows/${t.files} files`).join(', ')}\n`);
   for (const o of result.outcomes.filter((x) => x.error)) io.stderr(`hunt ${o.name} failed: ${o.error}\n`);
+  for (const w of result.threats.warnings) io.stderr(`warning: ${w}\n`);
   const findings = top ? result.threats.findings.slice(0, top) : result.threats.findings;
   // html: the investigation report's page (functions/shared/report/html.ts) for this folder.
   io.stdout(format === 'html' ? await renderThreatListHtml({ ...result.threats, findings }, folder, new Date().toISOString()) : render(format, result.threats, result.outcomes, findings));

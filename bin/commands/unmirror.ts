@@ -1,11 +1,9 @@
-import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { deleteMirrorSession, listMirrorSessions } from '../../functions/shared/adapters/ec2';
 import { isFleetSession } from '../../functions/shared/domain/auto-mirror';
 import { withBackoff, type BackoffOptions } from '../../functions/shared/workflows/backoff';
 import { createPacer, type Pacer } from '../../functions/shared/workflows/pacer';
-import type { Io } from './backfill';
-import { REGION_USAGE, STACK_USAGE, regionFrom, stackFrom } from './stack-option';
+import { parseCommandArgs, parseRate, parseRegion, parseStack, runCommand, UsageError, type Io } from '../cli';
 
 export const UNMIRROR_USAGE = `usage: mirrorhunt unmirror --stack mirrorhunt-STAGE [--target-id tmt-...] [--region us-east-1] [--rate N] [--dry-run]
 Deletes the sessions that mirror instances onto the sensor fleet: only sessions tagged
@@ -24,48 +22,26 @@ interface UnmirrorOptions {
 
 export async function unmirrorCommand(argv: string[], io: Io, options: UnmirrorOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        stack: { type: 'string' },
-        'target-id': { type: 'string' },
-        region: { type: 'string' },
-        rate: { type: 'string', default: '5' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n${UNMIRROR_USAGE}\n`);
-    return 2;
-  }
+  return runCommand(io, 'unmirror', () => unmirror(argv, io, options, env), env);
+}
+
+async function unmirror(argv: string[], io: Io, options: UnmirrorOptions, env: Record<string, string | undefined>): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    stack: { type: 'string' },
+    'target-id': { type: 'string' },
+    region: { type: 'string' },
+    rate: { type: 'string', default: '5' },
+    'dry-run': { type: 'boolean', default: false },
+  });
   if (values.help) {
     io.stdout(`${UNMIRROR_USAGE}\n`);
     return 0;
   }
-  const stack = stackFrom(values.stack, env);
-  if (!stack) {
-    io.stderr(`${STACK_USAGE}\n${UNMIRROR_USAGE}\n`);
-    return 2;
-  }
+  const stack = parseStack(values.stack, env);
   const targetId = values['target-id'];
-  if (targetId !== undefined && !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) {
-    io.stderr(`--target-id must be a traffic mirror target id (tmt-...)\n${UNMIRROR_USAGE}\n`);
-    return 2;
-  }
-  const rate = Number(values.rate);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 100) {
-    io.stderr(`--rate must be a number of calls per second, above 0 and at most 100\n${UNMIRROR_USAGE}\n`);
-    return 2;
-  }
-  const region = regionFrom(values.region, env);
-  if (!options.ec2 && !region) {
-    io.stderr(`${REGION_USAGE}\n${UNMIRROR_USAGE}\n`);
-    return 2;
-  }
+  if (targetId !== undefined && !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) throw new UsageError(`--target-id must be a traffic mirror target id (tmt-...); got "${targetId}"`);
+  const rate = parseRate(values.rate);
+  const region = options.ec2 ? undefined : parseRegion(values.region, env);
   const ec2 = options.ec2 ?? new EC2Client({ region, retryMode: 'adaptive', maxAttempts: 8 });
   const backoff = options.backoff ?? { retries: 8, baseMs: 500, maxMs: 30_000 };
   const pacer = options.pacer ?? createPacer(rate);

@@ -1,7 +1,6 @@
-import { DeleteTrafficMirrorSessionCommand } from '@aws-sdk/client-ec2';
 import { required } from '../shared/config';
-import { describeInstance, existingSessions } from '../shared/adapters/ec2';
-import { isAwsError, translateAwsError } from '../shared/adapters/aws-errors';
+import { describeInstance } from '../shared/adapters/ec2/instances';
+import { deleteMirrorSession, existingSessions } from '../shared/adapters/ec2/mirroring';
 import { emfLine, isFleetSession, launchedFromView, parseLaunchEvent, type LaunchedInstance } from '../shared/domain/auto-mirror';
 import type { InstanceView } from '../shared/domain/target';
 import { TargetNotFoundError } from '../shared/errors';
@@ -66,14 +65,7 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
         const sessions = await withBackoff(() => existingSessions(ec2, view.networkInterfaces.map((n) => n.networkInterfaceId)), backoff);
         for (const s of sessions.filter((x) => isFleetSession(x.tags, stack))) {
           try {
-            await withBackoff(async () => {
-              try {
-                await ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: s.sessionId }));
-              } catch (error) {
-                if (isAwsError(error, 'InvalidTrafficMirrorSessionId.NotFound')) return;
-                throw translateAwsError(error, 'DeleteTrafficMirrorSession');
-              }
-            }, backoff);
+            await withBackoff(() => deleteMirrorSession(ec2, s.sessionId), backoff);
             result.decisions.push({ instanceId: view.instanceId, networkInterfaceId: s.networkInterfaceId, outcome: 'deleted', reason: 'instance stopped', sessionId: s.sessionId });
           } catch (error) {
             result.decisions.push({ instanceId: view.instanceId, networkInterfaceId: s.networkInterfaceId, outcome: 'failed', reason: (error as Error).message });

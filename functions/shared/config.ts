@@ -18,6 +18,11 @@ const schema = z.object({
   SENSOR_AMI_PARAMETER: z.string().min(1).optional(),
   SENSOR_INSTANCE_TYPE: z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type such as c6i.large').default('c6i.large'),
   SENSOR_INSTANCE_PROFILE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::/, 'must be an instance profile ARN').optional(),
+  SENSOR_SUBNETS: z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter((v) => v.length > 0))
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+=subnet-[0-9a-f]{8,17}$/, 'must be a comma list of <availability zone>=<subnet id>')))
+    .optional(),
   SENSOR_ROTATE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   ATHENA_WORKGROUP: z.string().min(1).optional(),
   ATHENA_DATABASE: z.string().min(1).optional(),
@@ -49,6 +54,8 @@ export interface Config {
   sensorInstanceType: string;
   sensorInstanceProfileArn?: string;
   sensorRotateSeconds: number;
+  /** Dedicated sensor subnet per availability zone (private, with a route to S3); empty: the target's own subnet. */
+  sensorSubnets: Record<string, string>;
   athenaWorkGroup?: string;
   athenaDatabase?: string;
   sweepTtlHours: number;
@@ -76,6 +83,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   sensorInstanceType: 'SENSOR_INSTANCE_TYPE',
   sensorInstanceProfileArn: 'SENSOR_INSTANCE_PROFILE_ARN',
   sensorRotateSeconds: 'SENSOR_ROTATE_SECONDS',
+  sensorSubnets: 'SENSOR_SUBNETS',
   athenaWorkGroup: 'ATHENA_WORKGROUP',
   athenaDatabase: 'ATHENA_DATABASE',
   sweepTtlHours: 'SWEEP_TTL_HOURS',
@@ -110,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sensorInstanceType: e.SENSOR_INSTANCE_TYPE,
     sensorInstanceProfileArn: e.SENSOR_INSTANCE_PROFILE_ARN,
     sensorRotateSeconds: e.SENSOR_ROTATE_SECONDS,
+    sensorSubnets: Object.fromEntries((e.SENSOR_SUBNETS ?? []).map((pair) => pair.split('=') as [string, string])),
     athenaWorkGroup: e.ATHENA_WORKGROUP,
     athenaDatabase: e.ATHENA_DATABASE,
     sweepTtlHours: e.SWEEP_TTL_HOURS,

@@ -1,4 +1,4 @@
-import { createEastWestFilter, createMirrorSession, createMirrorTarget } from '../shared/adapters/ec2';
+import { createEastWestFilter, createMirrorSession, createMirrorTarget } from '../shared/adapters/ec2/mirroring';
 import { eastWestFilterRules } from '../shared/domain/filter-rules';
 import { clientToken } from '../shared/domain/ids';
 import { asState, requireSlice, type MirrorInfo } from '../shared/domain/state';
@@ -45,6 +45,8 @@ export const startMirroring = (deps: Deps) => async (input: unknown): Promise<Mi
         vni: sensor.vni,
         clientToken: clientToken(stack, incidentId, 'session', eni.networkInterfaceId),
         tags: incidentTags(stack, incidentId, 'mirror-session', extra),
+        // The target and filter were created above, moments ago: a NotFound for them is EC2 catching up.
+        justCreated: true,
       });
       sessions.push({ sessionId, networkInterfaceId: eni.networkInterfaceId, sessionNumber: eni.sessionNumber });
     } catch (error) {

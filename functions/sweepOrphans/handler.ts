@@ -1,9 +1,7 @@
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { required } from '../shared/config';
 import { findManagedResources } from '../shared/adapters/ec2';
-import { executionArnFor } from '../shared/adapters/sfn';
-import { isAwsError, translateAwsError } from '../shared/adapters/aws-errors';
+import { executionArnFor, executionStatus } from '../shared/adapters/sfn';
 import { planSweep, type IncidentFacts, type SweepDecision } from '../shared/domain/sweep';
 import { parseOrThrow } from '../shared/domain/validation';
 import type { TeardownResult } from '../shared/domain/state';
@@ -41,7 +39,8 @@ export const sweepOrphans = (deps: Deps) => {
     }
     const facts: IncidentFacts[] = [];
     for (const [incidentId, entry] of byIncident) {
-      facts.push({ incidentId, resourceCount: entry.count, ...(await describe(deps, executionArnFor(stateMachineArn, incidentId))) });
+      const execution = await executionStatus(deps.clients.sfn, executionArnFor(stateMachineArn, incidentId));
+      facts.push({ incidentId, resourceCount: entry.count, executionStatus: execution?.status, executionStartedAt: execution?.startedAt });
     }
     const decisions: SweepReport['decisions'] = planSweep(facts, deps.now(), input.ttlHours ?? deps.config.sweepTtlHours);
     for (const decision of decisions) {
@@ -53,15 +52,5 @@ export const sweepOrphans = (deps: Deps) => {
     return { dryRun, decisions };
   };
 };
-
-async function describe(deps: Deps, executionArn: string): Promise<{ executionStatus?: string; executionStartedAt?: Date }> {
-  try {
-    const out = await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return { executionStatus: out.status, executionStartedAt: out.startDate };
-  } catch (error) {
-    if (isAwsError(error, 'ExecutionDoesNotExist')) return {};
-    throw translateAwsError(error, 'DescribeExecution');
-  }
-}
 
 export const handler = lambdaHandler(sweepOrphans);

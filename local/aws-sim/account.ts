@@ -4,8 +4,11 @@ import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { SecurityHubClient, SecurityHubServiceException } from '@aws-sdk/client-securityhub';
 import { SimClock } from './clock';
+import { SimulatedRouteTables } from './route-tables';
 import { DEFAULT_EC2_QUOTAS, DEFAULT_EC2_TIMINGS, SimulatedEc2, type Ec2Quotas, type Ec2Timings } from './ec2';
+import type { AuthCheck } from './ec2/operation';
 import { FaultInjector } from './faults';
+import type { IamEvaluator } from './iam/evaluate';
 import { SimulatedSns, SimulatedSsm } from './messaging';
 import { SimulatedS3 } from './s3';
 import { SimulatedSecurityHub } from './securityhub';
@@ -21,17 +24,33 @@ export interface SimulatedAccountOptions {
   timings?: Partial<Ec2Timings>;
   /** Page size of EC2 Describe* answers when the caller sets none (AWS: up to 1000); small values exercise pagination. */
   ec2PageSize?: number;
+  /** Evaluate the calling function's deployed IAM policies on every call (default on; see local/local-account.ts). */
+  iam?: boolean;
 }
 
 export interface RecordedCall {
   index: number;
-  service: 'ec2' | 's3' | 'ssm' | 'sns' | 'securityhub';
+  service: 'ec2' | 's3' | 'ssm' | 'sns' | (string & {});
   operation: string;
   input: Record<string, unknown>;
   at: Date;
   /** The AWS error code the call ended with, if it failed. */
   error?: string;
   injected?: boolean;
+  /** The function whose clients made the call; absent for set-up calls (seeding, CloudFormation stand-ins). */
+  principal?: string;
+  /** The call was refused by IAM (the evaluated policies of `principal`). */
+  deniedByIam?: boolean;
+}
+
+/** A service added to the account from outside this folder's core (e.g. a simulated Security Hub). */
+export interface RegisteredService {
+  handle(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** What IAM evaluates for the call; none = not evaluated. */
+  authorization?(operation: string, input: Record<string, unknown>): AuthCheck[];
+  exception: ExceptionClass;
+  /** The code and HTTP status this service answers an IAM denial with. */
+  denied?: { code: string; httpStatus: number };
 }
 
 export interface AccountResource {
@@ -42,14 +61,24 @@ export interface AccountResource {
   tags: Tags;
 }
 
-type ExceptionClass = new (options: { name: string; $fault: 'client' | 'server'; $metadata: { httpStatusCode?: number; requestId?: string }; message: string }) => Error;
+export type ExceptionClass = new (options: { name: string; $fault: 'client' | 'server'; $metadata: { httpStatusCode?: number; requestId?: string }; message: string }) => Error;
 
-const EXCEPTIONS: Record<RecordedCall['service'], ExceptionClass> = {
+const EXCEPTIONS: Record<string, ExceptionClass> = {
   ec2: EC2ServiceException as unknown as ExceptionClass,
   s3: S3ServiceException as unknown as ExceptionClass,
   ssm: SSMServiceException as unknown as ExceptionClass,
   sns: SNSServiceException as unknown as ExceptionClass,
   securityhub: SecurityHubServiceException as unknown as ExceptionClass,
+};
+
+/** How each service answers an IAM denial (error code, HTTP status). */
+const DENIED: Record<string, { code: string; httpStatus: number }> = {
+  // EC2 API reference, "Error codes": UnauthorizedOperation, 403.
+  ec2: { code: 'UnauthorizedOperation', httpStatus: 403 },
+  // S3 API reference, "Error responses": AccessDenied, 403 Forbidden.
+  s3: { code: 'AccessDenied', httpStatus: 403 },
+  ssm: { code: 'AccessDeniedException', httpStatus: 400 },
+  sns: { code: 'AuthorizationError', httpStatus: 403 },
 };
 
 /**
@@ -70,8 +99,17 @@ export class SimulatedAccount {
   readonly sns: SimulatedSns;
   readonly securityHub: SimulatedSecurityHub;
   readonly faults = new FaultInjector();
+  /** DescribeRouteTables, kept apart from the EC2 simulation (route-tables.ts). */
+  readonly routeTables = new SimulatedRouteTables(() => this.ec2.vpcList().map((v) => ({ vpcId: v.VpcId ?? '', cidr: v.CidrBlock ?? '' })));
   readonly calls: RecordedCall[] = [];
-  private cached?: { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient };
+  /** Whether the local runner should put IAM in the loop (SimulatedAccountOptions.iam). */
+  readonly iamEnabled: boolean;
+  /** IAM in the loop: when set, calls made through `clients(principal)` are evaluated against that principal's policies. */
+  iam?: IamEvaluator;
+  /** Make the ids created by the call with this index settle late (eventual consistency as a fault). */
+  readonly lateIds: Array<{ callIndex: number; seconds: number; misses: number }> = [];
+  private readonly services = new Map<string, RegisteredService>();
+  private readonly cached = new Map<string, { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient }>();
   private cachedSecurityHub?: SecurityHubClient;
 
   constructor(options: SimulatedAccountOptions) {
@@ -85,6 +123,7 @@ export class SimulatedAccount {
       ids: new IdFactory(),
     });
     this.s3 = new SimulatedS3(options.s3Root);
+    this.iamEnabled = options.iam ?? true;
     this.sns = new SimulatedSns(this.region, this.accountId);
     this.securityHub = new SimulatedSecurityHub(this.region, this.accountId);
   }
@@ -95,17 +134,37 @@ export class SimulatedAccount {
     return this.cachedSecurityHub;
   }
 
-  clients(): { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient } {
-    if (!this.cached) {
+  /**
+   * The SDK clients, answered by this account. With a `principal` (a function key such as
+   * `launchSensor`) every call is first evaluated against that function's IAM policies when
+   * `iam` is set; without one the calls are set-up calls and are not evaluated.
+   */
+  clients(principal?: string): { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient } {
+    const key = principal ?? '';
+    let clients = this.cached.get(key);
+    if (!clients) {
       const common = { region: this.region, credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, maxAttempts: 1 };
-      this.cached = {
-        ec2: this.wire(new EC2Client(common), 'ec2'),
-        s3: this.wire(new S3Client({ ...common, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' }), 's3'),
-        ssm: this.wire(new SSMClient(common), 'ssm'),
-        sns: this.wire(new SNSClient(common), 'sns'),
+      clients = {
+        ec2: this.wire(new EC2Client(common), 'ec2', principal),
+        s3: this.wire(new S3Client({ ...common, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' }), 's3', principal),
+        ssm: this.wire(new SSMClient(common), 'ssm', principal),
+        sns: this.wire(new SNSClient(common), 'sns', principal),
       };
+      this.cached.set(key, clients);
     }
-    return this.cached;
+    return clients;
+  }
+
+  /** Wires a client of a service registered with `registerService` (the SDK client class is the caller's). */
+  client<C extends { middlewareStack: { add: (...args: never[]) => void } }>(client: C, service: string, principal?: string): C {
+    if (!this.services.has(service)) throw new Error(`no simulated service ${service} is registered`);
+    return this.wire(client, service, principal);
+  }
+
+  /** The hook for services simulated outside this folder's core (one file each, e.g. securityhub.ts). */
+  registerService(name: string, service: RegisteredService): void {
+    if (name in EXCEPTIONS || this.services.has(name)) throw new Error(`the simulated service ${name} is already registered`);
+    this.services.set(name, service);
   }
 
   /** Everything in the account now: instances that are not yet terminated, ENIs, groups (not the VPC defaults), mirroring. */
@@ -124,10 +183,10 @@ export class SimulatedAccount {
     return out;
   }
 
-  private wire<C extends { middlewareStack: { add: (...args: never[]) => void } }>(client: C, service: RecordedCall['service']): C {
+  private wire<C extends { middlewareStack: { add: (...args: never[]) => void } }>(client: C, service: RecordedCall['service'], principal?: string): C {
     const middleware = (_next: unknown, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      const output = await this.dispatch(service, operation, args.input);
+      const output = await this.dispatch(service, operation, args.input, principal);
       return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: `sim-${this.calls.length}`, attempts: 1 } }, response: {} };
     };
     (client.middlewareStack.add as unknown as (mw: typeof middleware, options: { step: string; name: string; priority: string }) => void)(middleware, {
@@ -138,24 +197,79 @@ export class SimulatedAccount {
     return client;
   }
 
-  private async dispatch(service: RecordedCall['service'], operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const call: RecordedCall = { index: this.calls.length, service, operation, input, at: this.clock.now() };
+  private async dispatch(service: RecordedCall['service'], operation: string, input: Record<string, unknown>, principal?: string): Promise<Record<string, unknown>> {
+    const call: RecordedCall = { index: this.calls.length, service, operation, input, at: this.clock.now(), principal };
     this.calls.push(call);
     const fault = this.faults.check({ service, operation, index: call.index });
     if (fault?.when === 'before') throw this.toException(service, call, new SimFailure(fault.code, fault.message, fault.httpStatus), true);
     let output: Record<string, unknown>;
+    const late = this.lateIds.find((l) => l.callIndex === call.index);
     try {
-      if (service === 'ec2') output = this.ec2.handle(operation, input);
+      if (principal && this.iam) await this.authorize(service, operation, input, principal, call);
+      if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses };
+      if (service === 'ec2' && operation === 'DescribeRouteTables') output = this.routeTables.describe(input);
+      else if (service === 'ec2') output = this.ec2.handle(operation, input);
       else if (service === 's3') output = await this.s3.handle(operation, input);
       else if (service === 'ssm') output = this.ssm.handle(operation, input);
+      else if (service === 'sns') output = this.sns.handle(operation, input);
       else if (service === 'securityhub') output = this.securityHub.handle(operation, input);
-      else output = this.sns.handle(operation, input);
+      else output = await this.requireService(service).handle(operation, input);
     } catch (error) {
-      if (error instanceof SimFailure) throw this.toException(service, call, error, false);
+      if (error instanceof SimFailure) {
+        const refused = await this.missingKeyRule(service, operation, input, principal, error);
+        if (refused) call.deniedByIam = true;
+        throw this.toException(service, call, refused ?? error, false);
+      }
       throw error;
+    } finally {
+      this.ec2.store.lagNextCreate = undefined;
     }
     if (fault?.when === 'after') throw this.toException(service, call, new SimFailure(fault.code, fault.message, fault.httpStatus), true);
     return output;
+  }
+
+  private requireService(name: string): RegisteredService {
+    const service = this.services.get(name);
+    if (!service) throw new Error(`no simulated service ${name} is registered`);
+    return service;
+  }
+
+  /** What IAM evaluates for a call, per service (the service's own mapping to actions and resource ARNs). */
+  private authorizationFor(service: string, operation: string, input: Record<string, unknown>): AuthCheck[] {
+    if (service === 'ec2') return this.ec2.authorization(operation, input);
+    if (service === 's3') return this.s3.authorization(operation, input);
+    if (service === 'ssm') return this.ssm.authorization(operation, input, this.region, this.accountId);
+    if (service === 'sns') return this.sns.authorization(operation, input);
+    return this.services.get(service)?.authorization?.(operation, input) ?? [];
+  }
+
+  private async authorize(service: string, operation: string, input: Record<string, unknown>, principal: string, call: RecordedCall): Promise<void> {
+    const iam = this.iam as IamEvaluator;
+    if (!iam.knows(principal)) throw new Error(`the simulated account has no deployed policies for the caller ${principal}`);
+    const denial = await iam.authorize(principal, this.authorizationFor(service, operation, input));
+    if (!denial) return;
+    call.deniedByIam = true;
+    const denied = this.services.get(service)?.denied ?? DENIED[service] ?? { code: 'AccessDeniedException', httpStatus: 400 };
+    throw new SimFailure(
+      denied.code,
+      `User: ${denial.principal} is not authorized to perform: ${denial.action} on resource: ${denial.resource} because no identity-based policy allows the ${denial.action} action`,
+      denied.httpStatus,
+    );
+  }
+
+  /**
+   * S3 answers a missing key with 404 only when the caller may s3:ListBucket the bucket, else 403
+   * (S3 API reference, GetObject and HeadObject: "If you don't have the s3:ListBucket permission,
+   * Amazon S3 returns an HTTP status code 403"). That evaluation carries no s3:prefix.
+   */
+  private async missingKeyRule(service: string, operation: string, input: Record<string, unknown>, principal: string | undefined, failure: SimFailure): Promise<SimFailure | undefined> {
+    if (service !== 's3' || !principal || !this.iam || (failure.code !== 'NoSuchKey' && failure.code !== 'NotFound')) return undefined;
+    const bucket = String(input.Bucket ?? '');
+    const mayList = await this.iam.allowed(principal, 's3:ListBucket', `arn:aws:s3:::${bucket}`, {});
+    if (mayList) return undefined;
+    const message = `User: ${this.iam.principalArn(principal)} is not authorized to perform: s3:ListBucket on resource: arn:aws:s3:::${bucket}, so S3 answers a missing key with 403`;
+    // A HEAD answer has no body, so the SDK can only name the error by its status.
+    return operation === 'HeadObject' ? new SimFailure('403', message, 403) : new SimFailure('AccessDenied', message, 403);
   }
 
   private toException(service: RecordedCall['service'], call: RecordedCall, failure: SimFailure, injected: boolean): Error {
@@ -165,7 +279,7 @@ export class SimulatedAccount {
       // The SDK reports a socket timeout as a plain error named TimeoutError, not a service exception.
       return Object.assign(new Error(failure.message), { name: 'TimeoutError', $metadata: { attempts: 1 } });
     }
-    const Exception = EXCEPTIONS[service];
+    const Exception = EXCEPTIONS[service] ?? this.requireService(service).exception;
     return new Exception({
       name: failure.code,
       $fault: failure.httpStatus >= 500 ? 'server' : 'client',

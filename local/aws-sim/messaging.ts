@@ -1,3 +1,4 @@
+import type { AuthCheck } from './ec2/operation';
 import { fail } from './support';
 
 type Input = Record<string, unknown>;
@@ -9,6 +10,13 @@ export class SimulatedSsm {
   putParameter(name: string, value: string): void {
     const previous = this.parameters.get(name);
     this.parameters.set(name, { value, version: (previous?.version ?? 0) + 1 });
+  }
+
+  /** ssm:GetParameter on `arn:aws:ssm:<region>:<account>:parameter/<name without its leading slash>`. */
+  authorization(operation: string, input: Input, region: string, accountId: string): AuthCheck[] {
+    if (operation !== 'GetParameter') return [];
+    const name = String(input.Name ?? '').replace(/^\//, '');
+    return [{ action: 'ssm:GetParameter', resources: [{ type: 'parameter', arn: `arn:aws:ssm:${region}:${accountId}:parameter/${name}` }] }];
   }
 
   handle(operation: string, input: Input): Record<string, unknown> {
@@ -42,6 +50,10 @@ export class SimulatedSns {
 
   messages(topicArn?: string): PublishedMessage[] {
     return [...this.topics.entries()].filter(([arn]) => !topicArn || arn === topicArn).flatMap(([, list]) => list);
+  }
+
+  authorization(operation: string, input: Input): AuthCheck[] {
+    return operation === 'Publish' ? [{ action: 'sns:Publish', resources: [{ type: 'topic', arn: String(input.TopicArn ?? '') }] }] : [];
   }
 
   handle(operation: string, input: Input): Record<string, unknown> {

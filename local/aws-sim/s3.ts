@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync,
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { fail } from './support';
-import { paginate } from './support';
+import type { AuthCheck } from './ec2/operation';
+import { fail, paginate } from './support';
 
 type Input = Record<string, unknown>;
 
@@ -58,6 +58,21 @@ export class SimulatedS3 {
     };
     walk(base);
     return out.filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  /**
+   * What IAM evaluates for each call (Service Authorization Reference, Amazon S3): object actions
+   * on `arn:aws:s3:::bucket/key`, ListObjectsV2 as s3:ListBucket on the bucket with `s3:prefix`.
+   */
+  authorization(operation: string, input: Input): AuthCheck[] {
+    const bucket = String(input.Bucket ?? '');
+    const object = { type: 'object', arn: `arn:aws:s3:::${bucket}/${String(input.Key ?? '')}` };
+    const action = ({ PutObject: 's3:PutObject', GetObject: 's3:GetObject', HeadObject: 's3:GetObject', DeleteObject: 's3:DeleteObject' } as Record<string, string>)[operation];
+    if (action) return [{ action, resources: [object] }];
+    if (operation === 'ListObjectsV2') {
+      return [{ action: 's3:ListBucket', resources: [{ type: 'bucket', arn: `arn:aws:s3:::${bucket}` }], context: typeof input.Prefix === 'string' ? { 's3:prefix': input.Prefix } : {} }];
+    }
+    return [];
   }
 
   async handle(operation: string, input: Input): Promise<Record<string, unknown>> {

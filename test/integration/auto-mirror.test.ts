@@ -51,7 +51,7 @@ describe('the fleet and an investigation of the same instance', () => {
     const fleetSession = fleetSessions(w.account, w.fleet.targetId)[0];
 
     // Act: the investigation's first step plans its own session on the same instance.
-    const state = await resolveTarget(fleetDeps(w.account, w.fleet))({ input: { instanceId, reason: 'suspicious' }, execution: { name: 'manual-1', id: 'arn:aws:states:us-east-1:000000000000:execution:x:manual-1', startTime: '2026-11-24T08:01:00Z' } });
+    const state = await resolveTarget(fleetDeps(w.account, w.fleet, {}, 'resolveTarget'))({ input: { instanceId, reason: 'suspicious' }, execution: { name: 'manual-1', id: 'arn:aws:states:us-east-1:000000000000:execution:x:manual-1', startTime: '2026-11-24T08:01:00Z' } });
 
     // Assess: the fleet sits at the last number, behind it; the investigation gets number 1.
     expect(fleetSession?.SessionNumber).toBe(32766);

@@ -25,7 +25,7 @@ describe('npm run demo (the local main job)', () => {
   });
 
   it('catches the planted beacon to the finding\'s remote address', () => {
-    expect(result.stdout).toMatch(/Beacons by IP pair: \d+ \(top: [\d.]+ → 203\.0\.113\.45/);
+    expect(result.stdout).toMatch(/Beacons by IP pair: \d+ \(top: [\d.]+ → (\S+ \()?203\.0\.113\.45/);
   });
 
   it('ends with nothing of ours left and the resources that are not ours untouched', () => {
@@ -51,6 +51,32 @@ describe('npm run demo (the local main job)', () => {
     expect(c.err.join('')).toMatch(/--minutes/);
   });
 
+  it('prints the same investigation on a second run with the same options (fixed seed and clock)', async () => {
+    // Act
+    const c = capture();
+    expect(await demoCommand(['--out', tempDir('mh-demo-')], c.io)).toBe(0);
+    // Assess: identical but for the temporary folder.
+    const strip = (s: string) => s.replace(/\/\S*mh-demo-[^/\s]+/g, '<out>');
+    expect(strip(c.out.join(''))).toBe(strip(result.stdout));
+    expect(result.stdout).toContain('the simulated clock starts at 2026-11-24T09:00:00.000Z');
+  }, 60_000);
+
+  it('refuses --out naming a file, in one line, with exit code 1', async () => {
+    const c = capture();
+    const file = join(tempDir('mh-demo-'), 'taken');
+    writeFileSync(file, 'x');
+    expect(await demoCommand(['--out', file], c.io)).toBe(1);
+    expect(c.err.join('')).toBe(`mirrorhunt demo: --out ${file} is a file; give a folder (it is created if missing)\n`);
+  });
+
+  it('with --force still starts nothing for a finding that names no instance, and says --force cannot change that', async () => {
+    const c = capture();
+    const file = join(tempDir('mh-demo-'), 's3.json');
+    writeFileSync(file, readFileSync(join(__dirname, '..', 'fixtures', 'guardduty', 'guardduty_s3_event.json')));
+    expect(await demoCommand(['--finding', file, '--force', '--out', tempDir('mh-demo-')], c.io)).toBe(0);
+    expect(c.out.join('')).toMatch(/ignored: .*not an EC2 instance[\s\S]*Nothing was started: .*\(--force cannot change that\)/);
+  });
+
   it('ignores a finding about something other than an EC2 instance, says why, and starts nothing', async () => {
     const c = capture();
     const file = join(tempDir('mh-demo-'), 's3.json');
@@ -72,12 +98,45 @@ describe('npm run demo -- --logs DIR (real Zeek logs instead of the synthetic ca
     expect(c.out.join('')).not.toMatch(/Launch Sensor/);
   });
 
-  (RITA_PROXY ? it : it.skip)("fits the capture to the logs' last day and their busiest source, and catches RITA's proxy beacon", async () => {
+  const withRita = RITA_PROXY ? it : it.skip;
+
+  withRita("fits the capture to the logs' last day and their busiest source, and drops the proxied beacon as the east/west filter would", async () => {
+    // Prepare: RITA's proxy sample, where 10.136.0.18 beacons through the proxy 10.136.0.16, in its own /16.
     const c = capture();
+    // Act
     expect(await demoCommand(['--logs', RITA_PROXY as string, '--out', tempDir('mh-demo-')], c.io)).toBe(0);
+    // Assess: the incident's filter rejects traffic to the VPC's own CIDRs, so a real session
+    // would never deliver the connections to the proxy: nothing to find, and the demo says why.
     const stdout = c.out.join('');
     expect(stdout).toContain('the instance takes the busiest source, 10.136.0.18');
-    expect(stdout).toMatch(/10\.136\.0\.18 → www\.honestimnotevil\.com: beacon score 0\.9\d\d/);
+    expect(stdout).toMatch(/mirror filter \(simulated, .*\): kept \d+ records, dropped \d+ \(other hosts' traffic and east\/west within 10\.136\.0\.0\/16/);
+    expect(stdout).not.toMatch(/www\.honestimnotevil\.com: beacon/);
     expect(stdout).toContain('execution gd-6ec7a1f0e2d34b0f9a3c5d7e8f901234: SUCCEEDED');
   }, 60_000);
+
+  withRita("with --unfiltered hunts every record and catches RITA's proxy beacon", async () => {
+    const c = capture();
+    expect(await demoCommand(['--logs', RITA_PROXY as string, '--unfiltered', '--out', tempDir('mh-demo-')], c.io)).toBe(0);
+    expect(c.out.join('')).toMatch(/10\.136\.0\.18 → www\.honestimnotevil\.com \(10\.136\.0\.16\): beacon 0\.9\d\d/);
+  }, 60_000);
+
+  withRita('with --minutes 30 captures the last 30 minutes of the logs', async () => {
+    // Act
+    const c = capture();
+    expect(await demoCommand(['--logs', RITA_PROXY as string, '--minutes', '30', '--out', tempDir('mh-demo-')], c.io)).toBe(0);
+    // Assess: the last conn record is at 2023-01-05T18:48:42.948Z; mirroring runs its last 30 minutes.
+    const stdout = c.out.join('');
+    expect(stdout).toContain('the capture covers their last 30 min (2023-01-05T18:18:43.948Z .. 2023-01-05T18:48:43.948Z)');
+    const at = (step: string) => new RegExp(`^\\+(\\d\\d):(\\d\\d):(\\d\\d)  ${step}`, 'm').exec(stdout)?.slice(1).map(Number) ?? [];
+    const seconds = ([h, m, s]: number[]) => (h as number) * 3600 + (m as number) * 60 + (s as number);
+    expect(seconds(at('Stop Mirroring')) - seconds(at('Start Mirroring'))).toBe(30 * 60);
+  }, 60_000);
+
+  it('refuses a file where a folder of logs belongs, in one line, with exit code 1', async () => {
+    const c = capture();
+    const file = join(tempDir('mh-demo-'), 'conn.log');
+    writeFileSync(file, '');
+    expect(await demoCommand(['--logs', file], c.io)).toBe(1);
+    expect(c.err.join('')).toBe(`mirrorhunt demo: --logs ${file} is a file; give a folder\n`);
+  });
 });

@@ -171,6 +171,43 @@ describe('investigate, run locally on the simulated account', () => {
     expect(group?.IpPermissions).toEqual([expect.objectContaining({ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, IpRanges: h.world.vpcCidrs.map((c) => expect.objectContaining({ CidrIp: c })) })]);
   });
 
+  it('fails at Launch Sensor with the fix in the message when the subnet is public (no route to S3 for a sensor without a public address), creating nothing', async () => {
+    // Prepare: the target's subnet routes 0.0.0.0/0 to an internet gateway and has no S3 gateway endpoint
+    const h = harness();
+    const target = h.account.ec2.instances().find((i) => i.InstanceId === h.world.instanceId);
+    h.account.routeTables.associate(target?.SubnetId as string, target?.VpcId as string, 'public');
+
+    // Act
+    const { execution } = await investigate(h);
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toMatchObject({ name: 'SensorSubnetUnroutableError', cause: expect.stringMatching(/public subnet.*S3 gateway endpoint.*sensorSubnets/s) });
+    expect(h.account.calls.filter((c) => /^(RunInstances|CreateSecurityGroup)$/.test(c.operation))).toEqual([]);
+    expect(ours(h.account)).toEqual([]);
+  });
+
+  it('launches the sensor in the dedicated sensor subnet of the target\'s AZ when one is configured', async () => {
+    // Prepare: the target's subnet is public; a private sensor subnet with a NAT route sits in the same AZ
+    const probe = harness();
+    const seeded = probe.account.ec2.instances().find((i) => i.InstanceId === probe.world.instanceId);
+    const az = seeded?.Placement?.AvailabilityZone as string;
+    const h = harness(undefined, { config: { SENSOR_SUBNETS: `${az}=subnet-0000000000000ff01` } });
+    const target = h.account.ec2.instances().find((i) => i.InstanceId === h.world.instanceId);
+    h.account.ec2.createSubnet({ vpcId: target?.VpcId as string, cidrBlock: '10.20.250.0/24', availabilityZone: az, subnetId: 'subnet-0000000000000ff01' });
+    h.account.routeTables.associate(target?.SubnetId as string, target?.VpcId as string, 'public');
+    h.account.routeTables.associate('subnet-0000000000000ff01', target?.VpcId as string, 'nat');
+
+    // Act
+    const { execution, state } = await investigate(h);
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(state?.report?.outcome).toBe('completed');
+    const run = h.account.calls.find((c) => c.operation === 'RunInstances');
+    expect((run?.input as { NetworkInterfaces: Array<{ SubnetId: string }> }).NetworkInterfaces[0]?.SubnetId).toBe('subnet-0000000000000ff01');
+  });
+
   it('runs a manual investigation of one ENI, started by hand with StartExecution, mirroring only that ENI', async () => {
     const finding = ec2Finding({ instanceId: 'i-0a1b2c3d4e5f60718' });
     const eni = (finding.resource.instanceDetails.networkInterfaces as Array<Record<string, unknown>>)[0] as Record<string, unknown>;

@@ -16,7 +16,7 @@ async function world(env: Record<string, string> = {}) {
   const vpcId = account.ec2.createVpc({ cidrBlocks: ['10.40.0.0/16'] });
   const subnetId = account.ec2.createSubnet({ vpcId, cidrBlock: '10.40.0.0/22', availabilityZone: 'us-east-1a' });
   const fleet = await provisionFleet(account, ['10.40.0.0/16']);
-  const deps = fleetDeps(account, fleet, { RECONCILE_DRY_RUN: 'false', ...env });
+  const deps = fleetDeps(account, fleet, { RECONCILE_DRY_RUN: 'false', ...env }, 'reconcileMirrors');
   return { account, ec2: account.clients().ec2, subnetId, fleet, deps };
 }
 

@@ -62,7 +62,7 @@ async function abortedDuringCapture(): Promise<Aborted> {
  * Runs one investigation to its end, calling `act` inside its Stop Mirroring step: the moment it
  * is RUNNING with everything it created still in place.
  */
-async function runActingMidFlight(account: SimulatedAccount, event: unknown, act: (deps: LocalInvestigation['deps'], incidentId: string) => Promise<void>): Promise<LocalExecution> {
+async function runActingMidFlight(account: SimulatedAccount, event: unknown, act: (local: LocalInvestigation, incidentId: string) => Promise<void>): Promise<LocalExecution> {
   const holder: { local?: LocalInvestigation } = {};
   const local = createLocalInvestigation({
     account,
@@ -73,7 +73,7 @@ async function runActingMidFlight(account: SimulatedAccount, event: unknown, act
       name !== 'stopMirroring'
         ? fn
         : async (input) => {
-            await act((holder.local as LocalInvestigation).deps, (input as { incidentId: string }).incidentId);
+            await act(holder.local as LocalInvestigation, (input as { incidentId: string }).incidentId);
             return fn(input);
           },
   });
@@ -98,7 +98,7 @@ describe('the safety net for executions that never reach their own teardown', ()
 
   it('cleanUpExecution, fed the Step Functions status-change event, removes everything of the aborted incident', async () => {
     const a = await abortedDuringCapture();
-    const cleanUp = cleanUpExecution(a.local.deps, { sleep: async (ms) => a.account.clock.advance(ms) });
+    const cleanUp = cleanUpExecution(a.local.depsFor('cleanUpExecution'), { sleep: async (ms) => a.account.clock.advance(ms) });
     const result = await cleanUp({
       source: 'aws.states',
       'detail-type': 'Step Functions Execution Status Change',
@@ -112,14 +112,14 @@ describe('the safety net for executions that never reach their own teardown', ()
   it('the sweeper in dry-run mode reports the orphaned incident and deletes nothing', async () => {
     const a = await abortedDuringCapture();
     const before = ids(a.account);
-    const report = await sweepOrphans(a.local.deps)({ dryRun: true });
+    const report = await sweepOrphans(a.local.depsFor('sweepOrphans'))({ dryRun: true });
     expect(report.decisions).toEqual([expect.objectContaining({ incidentId: a.execution.name, action: 'delete' })]);
     expect(ids(a.account)).toEqual(before);
   });
 
   it('the sweeper removes the orphaned incident over two scheduled runs and never touches untagged lookalikes', async () => {
     const a = await abortedDuringCapture();
-    const sweep = sweepOrphans(a.local.deps);
+    const sweep = sweepOrphans(a.local.depsFor('sweepOrphans'));
     await sweep({ dryRun: false });
     a.account.clock.advance(60_000);
     await sweep({ dryRun: false });
@@ -130,7 +130,8 @@ describe('the safety net for executions that never reach their own teardown', ()
   it('the sweeper leaves a running investigation alone', async () => {
     const { account, event } = seeded();
     let during: { decisions: Array<{ action: string }>; oursBefore: number; oursAfter: number } | undefined;
-    const execution = await runActingMidFlight(account, event, async (deps) => {
+    const execution = await runActingMidFlight(account, event, async (local) => {
+      const deps = local.depsFor('sweepOrphans');
       const oursBefore = ours(account).length;
       const report = await sweepOrphans(deps)({ dryRun: false });
       during = { decisions: report.decisions, oursBefore, oursAfter: ours(account).length };
@@ -147,8 +148,10 @@ describe('the safety net for executions that never reach their own teardown', ()
     let during: { before: string[]; after: string[]; devDecisions: string[]; devDeleted: number } | undefined;
 
     // Act
-    const execution = await runActingMidFlight(account, event, async (deps, incidentId) => {
-      const dev = { ...deps, config: localConfig({ MIRRORHUNT_STACK: 'mirrorhunt-dev', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-dev-investigate' }) };
+    const execution = await runActingMidFlight(account, event, async (local, incidentId) => {
+      // The other stage's functions, with this stage's roles: IAM scopes them to mirrorhunt-local too.
+      const deps = local.depsFor('tearDown');
+      const dev = { ...local.depsFor('sweepOrphans'), config: localConfig({ MIRRORHUNT_STACK: 'mirrorhunt-dev', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:mirrorhunt-dev-investigate' }) };
       const before = ours(account).map((r) => r.id).sort();
       const report = await sweepOrphans(dev)({ dryRun: false });
       const teardown = await tearDownIncident(deps.clients, { bucket: LOCAL.bucket, stack: 'mirrorhunt-dev' }, { incidentId }, deps.now);

@@ -21,10 +21,11 @@ export async function startExecution(sfn: SFNClient, stateMachineArn: string, na
   }
 }
 
-export async function executionStatus(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
+/** The execution's status and start, or undefined when Step Functions knows no such execution. */
+export async function executionStatus(sfn: SFNClient, executionArn: string): Promise<{ status?: string; startedAt?: Date } | undefined> {
   try {
     const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return out.status;
+    return { status: out.status, startedAt: out.startDate };
   } catch (error) {
     if (isAwsError(error, 'ExecutionDoesNotExist')) return undefined;
     throw translateAwsError(error, 'DescribeExecution');

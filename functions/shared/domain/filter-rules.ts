@@ -73,3 +73,11 @@ export function eastWestFilterRules(cidrs: VpcCidrs): FilterRuleSpec[] {
 function unique(values: string[]): string[] {
   return [...new Set(values.map((v) => v.trim()).filter((v) => v.length > 0))];
 }
+
+/**
+ * Each rule's ClientToken, derived from the filter's token so a retried step re-creates no rule.
+ * EC2 takes at most 64 ASCII characters.
+ */
+export function filterRuleToken(filterToken: string, rule: Pick<FilterRuleSpec, 'direction' | 'ruleNumber'>): string {
+  return `${filterToken.slice(0, 48)}-${rule.direction}-${rule.ruleNumber}`;
+}

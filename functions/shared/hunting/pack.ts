@@ -356,20 +356,63 @@ const HUNTS: HuntDefinition[] = [
     name: 'invalid-tls',
     title: 'Invalid or self-signed TLS certificates',
     description: 'TLS sessions whose certificate did not validate.',
-    toFindings: (rows) =>
-      rows.map((r) => ({
-        severity: /self.signed/i.test(str(r.validation_status)) ? 'medium' : 'low',
-        subject: { kind: 'tls' as const, src: str(r.src), dst: str(r.dst), ...(str(r.server_name) ? { host: str(r.server_name) } : {}) },
-        // One row per (source, address, server name, status): name both, or rows look like duplicates.
-        summary: `${str(r.src)} → ${str(r.server_name) ? `${str(r.server_name)} (${str(r.dst)})` : str(r.dst)}: certificate "${str(r.validation_status)}" (${num(r.connections)} connections)`,
-        evidence: evidenceOf(r),
-      })),
+    toFindings: (rows, ctx) =>
+      rows.flatMap((r) => {
+        const status = str(r.validation_status);
+        const dst = str(r.dst);
+        // Without a CA store every public site fails this way: it describes the sensor, not the site.
+        if (/unable to get local issuer certificate/i.test(status) && !ctx.scope.isInternal(dst)) return [];
+        // Validity dates mean nothing against a capture whose clock starts at zero.
+        if (/not yet valid|expired/i.test(status) && num(r.first_ts) < RELATIVE_TIME_BEFORE) return [];
+        const sources = str(r.sources).split(',').filter(Boolean);
+        const name = str(r.server_name);
+        return [{
+          severity: /self.signed/i.test(status) ? ('medium' as const) : ('low' as const),
+          subject: { kind: 'tls' as const, src: sources[0] ?? '', dst, ...(name ? { host: name } : {}) },
+          // One row per destination and status: the address and the name, then who connected.
+          summary: `${name ? `${name} (${dst})` : dst}: certificate "${status}" (${num(r.connections)} connections from ${sources.slice(0, 3).join(', ')}${sources.length > 3 ? ` and ${sources.length - 3} more` : ''})`,
+          evidence: { ...evidenceOf(r, ['sources']), sources },
+        }];
+      }),
   },
   {
     name: 'http-no-host',
     title: 'HTTP without a Host header',
     description: 'HTTP requests that carry no Host header.',
     toFindings: (rows) => rows.map((r) => ({ severity: 'low' as const, subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) }, summary: `${str(r.src)} → ${str(r.dst)}:${num(r.port)}: ${num(r.requests)} requests without Host, e.g. ${str(r.example_uri)}`, evidence: evidenceOf(r) })),
+  },
+  {
+    name: 'zeek-notice',
+    title: "Zeek's own notices",
+    description: "What Zeek itself flagged in notice.log (SSH password guessing, scans, certificate problems, ...), one row per note, source and destination.",
+    toFindings: (rows) =>
+      rows.flatMap((r) => {
+        const note = str(r.note);
+        const msg = str(r.example_msg);
+        if (/unable to get local issuer certificate/i.test(msg)) return [];
+        const severity = (NOTICE_SEVERITY.find(([re]) => re.test(note)) as [RegExp, Severity])[1];
+        return [{
+          severity,
+          subject: { kind: 'zeek-notice' as const, src: str(r.src), ...(str(r.dst) ? { dst: str(r.dst) } : {}), host: note },
+          summary: `${note}: ${str(r.src)}${str(r.dst) ? ` → ${str(r.dst)}` : ''}, ${num(r.notices)} notice(s): ${msg}`,
+          evidence: evidenceOf(r),
+        }];
+      }),
+  },
+  {
+    name: 'ssh-logins',
+    title: 'SSH brute force and logins',
+    description: 'Many failed SSH logins from one source to one server, whether one then succeeded, and who logged in.',
+    toFindings: (rows, ctx) =>
+      rows.map((r) => {
+        const failures = num(r.failures);
+        const successes = num(r.successes);
+        const bruteForce = failures >= 10;
+        const fromOutside = !ctx.scope.isInternal(str(r.src));
+        const severity: Severity = bruteForce && successes > 0 ? 'critical' : bruteForce ? 'medium' : fromOutside ? 'low' : 'info';
+        const what = bruteForce ? `${failures} failed SSH logins${successes > 0 ? `, then ${successes} successful (first at ${iso(r.first_success_ts) ?? '?'})` : ', none succeeded'}` : `${successes} successful SSH login(s)`;
+        return { severity, subject: { kind: 'ssh' as const, src: str(r.src), dst: str(r.dst) }, summary: `${str(r.src)} → ${str(r.dst)}: ${what}`, evidence: evidenceOf(r) };
+      }),
   },
   {
     name: 'pivot-ip',
@@ -389,6 +432,24 @@ const HUNTS: HuntDefinition[] = [
     description: 'DNS queries, HTTP hosts and TLS server names matching the domains named by the finding.',
     toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pivot-domain' as const, src: str(r.src), dst: str(r.dst), host: str(r.name) }, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
   },
+];
+
+/** Epoch seconds below this (2001-09-09) are a capture's relative clock, not dates. */
+export const RELATIVE_TIME_BEFORE = 1e9;
+
+/**
+ * How much each Zeek notice weighs: the first pattern that matches the note wins. Certificate
+ * notices that only say "unable to get local issuer certificate" are the sensor's missing CA
+ * store and are dropped before this table is consulted.
+ */
+export const NOTICE_SEVERITY: Array<[RegExp, Severity]> = [
+  [/^(Intel|Signatures)::/, 'high'],
+  [/^SSH::Password_Guessing/, 'high'],
+  [/^SSH::(Login_By_Password_Guesser|Interesting_Hostname_Login)/, 'critical'],
+  [/^Scan::/, 'medium'],
+  [/^(SSL::Invalid_Server_Cert|SSL::Certificate_Expired|SSL::Weak_Key)/, 'low'],
+  [/^(ProtocolDetector::|Weird::|CaptureLoss::|PacketFilter::)/, 'info'],
+  [/./, 'low'],
 ];
 
 export function listHunts(): Array<{ name: string; title: string; description: string }> {
@@ -484,6 +545,16 @@ export function columnsReadByPack(queriesDir?: string): Record<string, string[]>
     for (const w of body.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) words.add(w.toLowerCase());
   }
   return Object.fromEntries(Object.entries(ZEEK_TABLES).map(([table, columns]) => [table, columns.filter((c) => c.name === 'ts' || words.has(c.name.toLowerCase())).map((c) => c.name)]));
+}
+
+/** The tables some hunt reads (named in its SQL outside comments). */
+export function tablesReadByPack(queriesDir?: string): string[] {
+  const words = new Set<string>();
+  for (const hunt of HUNTS) {
+    const body = readQuery(hunt.name, queriesDir).sql.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
+    for (const w of body.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) words.add(w.toLowerCase());
+  }
+  return Object.keys(ZEEK_TABLES).filter((t) => words.has(t));
 }
 
 const isoDate = (d: Date): string => d.toISOString().slice(0, 10);

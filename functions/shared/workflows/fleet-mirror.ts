@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { createMirrorSession, existingSessions, mirrorTargetNetworkInterfaces } from '../adapters/ec2';
+import { createMirrorSession, existingSessions, mirrorTargetNetworkInterfaces, withFilterRules } from '../adapters/ec2/mirroring';
 import { decideEnis, fleetSessionToken, isOwnSensor, scopeDecision, type EniOutcome, type LaunchedInstance, type MirrorScope } from '../domain/auto-mirror';
-import type { ExistingSession } from '../domain/target';
+import type { TaggedSession } from '../domain/target';
 import { MirrorSessionError } from '../errors';
 import { fleetSessionTags } from '../tags';
 import { withBackoff, type BackoffOptions } from './backoff';
@@ -62,23 +62,34 @@ export async function mirrorInstancesToFleet(ec2: EC2Client, instances: Launched
   }
   if (inScope.length === 0) return decisions;
 
-  const eniIds = [...new Set(inScope.flatMap((i) => i.networkInterfaces.map((n) => n.networkInterfaceId)))];
-  const sessions: ExistingSession[] = [];
+  // Sessions first, without their filters' rules: an ENI already mirrored to the fleet (the usual
+  // answer to a `running` notification that follows the launch event) needs nothing more. Only
+  // ENIs still to mirror cost the rules and mirror-target look-ups.
+  const considered = (i: LaunchedInstance) => i.networkInterfaces.filter((n) => options.scope.eniMode === 'all' || n.deviceIndex === 0).map((n) => n.networkInterfaceId);
+  const eniIds = [...new Set(inScope.flatMap(considered))];
+  let sessions: TaggedSession[] = [];
   const targetEnis = new Set<string>();
   try {
-    for (const ids of chunks(eniIds, LOOKUP_CHUNK)) {
-      const [found, targets] = await Promise.all([
-        withBackoff(() => existingSessions(ec2, ids), options.backoff),
-        withBackoff(() => mirrorTargetNetworkInterfaces(ec2, ids), options.backoff),
+    for (const ids of chunks(eniIds, LOOKUP_CHUNK)) sessions.push(...(await withBackoff(() => existingSessions(ec2, ids, { withRules: false }), options.backoff)));
+    const mirrored = new Set(sessions.filter((s) => s.targetId === options.targetId).map((s) => s.networkInterfaceId));
+    const pending = eniIds.filter((id) => !mirrored.has(id));
+    if (pending.length > 0) {
+      const pendingSet = new Set(pending);
+      const [ruled, targets] = await Promise.all([
+        withBackoff(() => withFilterRules(ec2, sessions.filter((s) => pendingSet.has(s.networkInterfaceId))), options.backoff),
+        (async () => {
+          const found = new Set<string>();
+          for (const ids of chunks(pending, LOOKUP_CHUNK)) for (const id of await withBackoff(() => mirrorTargetNetworkInterfaces(ec2, ids), options.backoff)) found.add(id);
+          return found;
+        })(),
       ]);
-      sessions.push(...found);
+      sessions = [...sessions.filter((s) => !pendingSet.has(s.networkInterfaceId)), ...ruled];
       for (const id of targets) targetEnis.add(id);
     }
   } catch (error) {
     for (const instance of inScope) decisions.push({ instanceId: instance.instanceId, outcome: 'failed', reason: (error as Error).message });
     return decisions;
   }
-
   const pacer = options.pacer ?? unpaced;
   for (const instance of inScope) {
     for (const decision of decideEnis(instance, options.scope, options.targetId, sessions, targetEnis)) {

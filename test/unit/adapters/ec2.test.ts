@@ -23,6 +23,7 @@ import {
   runSensorInstance,
 } from '../../../functions/shared/adapters/ec2';
 import { AwsAccessDeniedError, AwsThrottledError, MirrorSessionError, TargetNotFoundError } from '../../../functions/shared/errors';
+import { sensorLaunchSpec } from '../../../functions/shared/domain/sensor';
 import { incidentTags } from '../../../functions/shared/tags';
 
 const ec2Mock = mockClient(EC2Client);
@@ -132,15 +133,18 @@ describe('runSensorInstance', () => {
   it('requires IMDSv2, tags instance, volume and ENI, and sends the idempotency token', async () => {
     ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0000000000000000a' }] });
     const tags = incidentTags('mirrorhunt-prod', 'gd-abc', 'sensor');
-    await runSensorInstance(ec2, {
-      imageId: 'ami-1',
-      instanceType: 'c6i.large',
-      subnetId: 'subnet-1',
-      securityGroupId: 'sg-1',
-      userData: '#!/bin/bash\necho hi',
-      clientToken: 'token-1',
-      tags,
-    });
+    await runSensorInstance(
+      ec2,
+      sensorLaunchSpec({
+        imageId: 'ami-1',
+        instanceType: 'c6i.large',
+        subnetId: 'subnet-1',
+        securityGroupId: 'sg-1',
+        userData: '#!/bin/bash\necho hi',
+        clientToken: 'token-1',
+        tags,
+      }),
+    );
     expect(ec2Mock).toHaveReceivedCommandWith(RunInstancesCommand, {
       MetadataOptions: expect.objectContaining({ HttpTokens: 'required' }),
       ClientToken: 'token-1',

@@ -32,7 +32,7 @@ describe('mirrorhunt start', () => {
     const { io, err } = capture();
     const code = await startCommand(['--instance', 'web-1', '--reason', 'x', '--state-machine-arn', arn], io, { sfn: new SFNClient({ region: 'us-east-1' }) });
     expect(code).toBe(2);
-    expect(err.join('')).toMatch(/instanceId: must look like i-0123456789abcdef0/);
+    expect(err.join('')).toBe("mirrorhunt start: --instance must look like i-0123456789abcdef0 (see 'mirrorhunt start --help')\n");
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
   });
 

@@ -1,4 +1,4 @@
-import { beaconSeverity, quartiles, ritaWindow, scoreBeacon, timestampScore, histogramScore, durationScore } from '../../../functions/shared/hunting/beacon-score';
+import { beaconSeverity, captureBins, quartiles, ritaWindow, scoreBeacon, timestampScore, histogramScore, durationScore } from '../../../functions/shared/hunting/beacon-score';
 
 /** Timestamps whose successive differences are `intervals`, starting at a fixed epoch second. */
 function fromIntervals(intervals: number[], start = 1_700_000_000): number[] {
@@ -64,5 +64,33 @@ describe('beacon candidates and the other sub-scores', () => {
 
   it('buckets beacon scores at 0.5 / 0.7 / 0.9 / 1.0', () => {
     expect([0.49, 0.5, 0.7, 0.9, 1].map(beaconSeverity)).toEqual(['info', 'low', 'medium', 'high', 'critical']);
+  });
+});
+
+describe('the capture scoring mode (the capture is the window)', () => {
+  const from = 1_800_000_000;
+  const hour = { from, to: from + 3600 };
+  const regular = (interval: number, span: number): number[] => Array.from({ length: Math.floor(span / interval) }, (_, i) => from + i * interval);
+
+  it('scores a perfectly regular beacon covering a one-hour capture at 0.9 or more, where RITA’s 24 h window caps it near 0.75', () => {
+    const ts = regular(60, 3600);
+    const sizes = ts.map(() => 512);
+    expect(scoreBeacon({ timestamps: ts, sizes, window: hour, mode: 'capture' })?.score).toBeGreaterThanOrEqual(0.9);
+    expect(scoreBeacon({ timestamps: ts, sizes, window: hour, mode: 'rita' })?.score).toBeLessThanOrEqual(0.8);
+  });
+
+  it('judges a beacon slower than a 24th of the capture on as many bins as its intervals allow', () => {
+    expect(captureBins(hour, 300)).toBe(12);
+    expect(captureBins(hour, 30)).toBe(24);
+    expect(captureBins(hour, 1800)).toBe(4);
+  });
+
+  it('trusts time spread over fewer than 12 of the beacon’s intervals in proportion: 6 beats in an hour score less than 60', () => {
+    const slow = regular(600, 3600);
+    const fast = regular(60, 3600);
+    const a = scoreBeacon({ timestamps: slow, sizes: slow.map(() => 512), window: hour, mode: 'capture' });
+    const b = scoreBeacon({ timestamps: fast, sizes: fast.map(() => 512), window: hour, mode: 'capture' });
+    expect(a?.score).toBeLessThan(b?.score ?? 0);
+    expect(a?.histogramScore).toBeLessThanOrEqual(0.5);
   });
 });

@@ -133,7 +133,7 @@ describe('packaged CloudFormation template', () => {
     // Assess
     const common = ['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
     expect(env('startInvestigation')).toEqual([...common, 'ALLOW_SAMPLE_FINDINGS', 'FINDING_TYPES', 'MIN_SEVERITY', 'STATE_MACHINE_ARN'].sort());
-    expect(env('launchSensor')).toEqual([...common, 'LOG_BUCKET', 'MIRRORHUNT_STACK', 'SENSOR_AMI_PARAMETER', 'SENSOR_INSTANCE_PROFILE_ARN', 'SENSOR_INSTANCE_TYPE'].sort());
+    expect(env('launchSensor')).toEqual([...common, 'LOG_BUCKET', 'MIRRORHUNT_STACK', 'SENSOR_AMI_PARAMETER', 'SENSOR_INSTANCE_PROFILE_ARN', 'SENSOR_INSTANCE_TYPE', 'SENSOR_SUBNETS'].sort());
     expect(env('runHunts')).toEqual([...common, 'ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'LOG_BUCKET'].sort());
     expect(env('writeReport')).toEqual([...common, 'ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'LOG_BUCKET'].sort());
     expect(env('reportToSecurityHub')).toEqual([...common, 'LOG_BUCKET'].sort());
