@@ -224,6 +224,8 @@ export class SimulatedAccount {
 
   /** What IAM evaluates for a call, per service (the service's own mapping to actions and resource ARNs). */
   private authorizationFor(service: string, operation: string, input: Record<string, unknown>): AuthCheck[] {
+    // Route tables live beside the EC2 simulation (route-tables.ts); a Describe is one check on `*`.
+    if (service === 'ec2' && operation === 'DescribeRouteTables') return [{ action: 'ec2:DescribeRouteTables', resources: [] }];
     if (service === 'ec2') return this.ec2.authorization(operation, input);
     if (service === 's3') return this.s3.authorization(operation, input);
     if (service === 'ssm') return this.ssm.authorization(operation, input, this.region, this.accountId);
