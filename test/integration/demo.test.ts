@@ -25,7 +25,9 @@ describe('npm run demo (the local main job)', () => {
   });
 
   it('catches the planted beacon to the finding\'s remote address', () => {
-    expect(result.stdout).toMatch(/Beacons by IP pair: \d+ \(top: [\d.]+ → (\S+ \()?203\.0\.113\.45/);
+    // The notification leads with the verdict and the top threats (functions/shared/domain/report.ts).
+    expect(result.stdout).toMatch(/CONFIRMED: Confirmed: [\d.]+ talked to 203\.0\.113\.45/);
+    expect(result.stdout).toMatch(/Top threats:\n\s+1\. \[(critical|high)\] [\d.]+ → (\S+ \()?203\.0\.113\.45/);
   });
 
   it('ends with nothing of ours left and the resources that are not ours untouched', () => {
