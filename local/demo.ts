@@ -20,6 +20,7 @@ import { createDuckDbEngine } from './duckdb-engine';
 import { writeSyntheticZeekLogs } from './synthetic/zeek-traffic';
 import { LOCAL, localConfig } from './local-account';
 import { createLocalInvestigation } from './local-investigation';
+import { sendVerdictToSecurityHub } from './security-hub-loop';
 import { SimulatedSensors, type TrafficSource } from './simulated-sensor';
 import type { EventLog, LocalExecution } from './step-functions';
 import { seedFromFinding, type SeededWorld } from './world';
@@ -345,6 +346,7 @@ async function demo(argv: string[], io: Io): Promise<number> {
 
   io.stdout(`mirrorhunt demo - a simulated AWS account (local/aws-sim), not AWS\n`);
   io.stdout(`finding   ${finding.type} (severity ${finding.severity}) on ${finding.instanceId}, remote ${finding.remoteIps.join(', ') || '-'}\n`);
+  io.stdout(`iam       ${account.iam ? "every call is evaluated against the calling function's deployed role (infra/roles.yml)" : 'not evaluated: the IAM evaluator is a development dependency (run from a clone after npm ci to have it)'}\n`);
   io.stdout(`account   VPC ${world.vpcId} ${world.vpcCidrs.join(', ')}; instance ${world.instanceId} with ${world.networkInterfaceIds.length} ENI(s)${world.bystanders.length ? `; plus ${world.bystanders.length} resources that are not ours` : ''}\n`);
   io.stdout(`traffic   ${logsDir ? `Zeek logs from ${logsDir}` : `synthetic Zeek logs written by the simulated sensor (seed ${seed})`}\n`);
   io.stdout(`clock     the simulated clock starts at ${account.clock.now().toISOString()}\n`);
@@ -373,6 +375,13 @@ async function demo(argv: string[], io: Io): Promise<number> {
   for (const message of account.sns.messages()) io.stdout(`\nSNS notification "${message.Subject}":\n${message.Message}\n`);
   const reportKey = state?.report?.markdownKey;
   if (reportKey) io.stdout(`\nreport    ${account.s3.path(LOCAL.bucket, reportKey)}\n`);
+  if (state?.report?.htmlKey) io.stdout(`html      ${account.s3.path(LOCAL.bucket, state.report.htmlKey)}\n`);
+  // With securityHub on, the verdict goes back to Security Hub when the execution ends (simulated).
+  const imported = await sendVerdictToSecurityHub(account, execution);
+  if (imported) {
+    const related = (imported.RelatedFindings as Array<{ Id: string }> | undefined)?.[0]?.Id;
+    io.stdout(`\nSecurity Hub finding imported (simulated): [${(imported.Severity as { Label: string }).Label}] ${String(imported.Title)}${related ? `\n  related to ${related}` : ''}\n`);
+  }
 
   const ours = account.listResources().filter((r) => r.tags['mirrorhunt:managed'] === 'true');
   const others = account.listResources().filter((r) => r.tags['mirrorhunt:managed'] !== 'true');

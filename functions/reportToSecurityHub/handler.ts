@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
 import { required } from '../shared/config';
-import { getObjectText } from '../shared/adapters/s3';
+import { getObjectText, listKeys } from '../shared/adapters/s3';
 import { importFindings } from '../shared/adapters/securityhub';
 import { reportKeys } from '../shared/domain/layout';
 import { parseExecutionArn, type InvestigationReport } from '../shared/domain/report';
@@ -40,7 +40,10 @@ export const reportToSecurityHub = (deps: Deps<'s3'>, securityHub: SecurityHubCl
     const arn = parseExecutionArn(detail.executionArn);
     if (!arn) return { outcome: 'skipped', reason: `not an execution ARN: ${detail.executionArn}` };
     const keys = reportKeys(detail.name);
-    const text = await getObjectText(deps.clients.s3, bucket, keys.json);
+    // Listed first: the role may list only under reports/ (s3:prefix), which a GetObject of a
+    // missing key does not carry, so that GetObject would answer 403 rather than 404.
+    const written = (await listKeys(deps.clients.s3, bucket, keys.json, 1)).includes(keys.json);
+    const text = written ? await getObjectText(deps.clients.s3, bucket, keys.json) : undefined;
     const ctx = { partition: arn.partition, region: arn.region, accountId: arn.account, now: deps.now(), reportUrl: s3ConsoleObjectUrl(bucket, keys.html, arn.region), reportJsonUri: `s3://${bucket}/${keys.json}` };
     let finding: Record<string, unknown> | undefined;
     if (text !== undefined) {

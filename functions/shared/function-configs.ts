@@ -15,7 +15,7 @@ export const FUNCTION_CONFIGS = {
   stopMirroring: functionConfig([]),
   tearDown: functionConfig(['logBucket', 'stack']),
   runHunts: functionConfig(['logBucket', 'athenaWorkGroup', 'athenaDatabase']),
-  writeReport: functionConfig(['logBucket']),
+  writeReport: functionConfig(['logBucket'], ['athenaWorkGroup', 'athenaDatabase']),
   reportToSecurityHub: functionConfig(['logBucket']),
   cleanUpExecution: functionConfig(['logBucket', 'stack']),
   sweepOrphans: functionConfig(['logBucket', 'stack', 'stateMachineArn'], ['sweepTtlHours', 'sweepDryRun']),

@@ -27,6 +27,18 @@ function isIntrinsic(value: unknown): boolean {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'));
 }
 
+/**
+ * Resource types CloudFormation documents that the installed spec database lacks, with their
+ * properties and attributes as the CloudFormation Template Reference states them.
+ */
+const DOCUMENTED_ELSEWHERE: Record<string, { properties: Record<string, unknown>; attributes: Record<string, unknown> }> = {
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityhub-actiontarget.html
+  'AWS::SecurityHub::ActionTarget': {
+    properties: { Description: { required: true, type: { type: 'string' } }, Id: { required: true, type: { type: 'string' } }, Name: { required: true, type: { type: 'string' } } },
+    attributes: { ActionTargetArn: {} },
+  },
+};
+
 export class SpecChecker {
   private constructor(private readonly db: SpecDatabase) {}
 
@@ -35,7 +47,7 @@ export class SpecChecker {
   }
 
   private resource(type: string) {
-    return this.db.lookup('resource', 'cloudFormationType', 'equals', type)[0];
+    return this.db.lookup('resource', 'cloudFormationType', 'equals', type)[0] ?? DOCUMENTED_ELSEWHERE[type];
   }
 
   /** All problems found, as human-readable strings ("LogBucket.Properties.Foo: unknown property"). */

@@ -12,6 +12,8 @@ import { findingFromAsff, guardDutyTypeFromAsff, parseCustomActionEvent, verdict
 import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { SimulatedAccount } from '../../../local/aws-sim/account';
 import { SimClock } from '../../../local/aws-sim/clock';
+import { useSecurityHub } from '../../../local/aws-sim/securityhub';
+import { LOCAL, localConfig, localDeps } from '../../../local/local-account';
 import { tempDir } from '../../support/temp';
 import { completedState, PEER_IP, resolverThreat, threatList } from './fixtures';
 
@@ -96,38 +98,41 @@ describe('the verdict in Security Hub', () => {
   });
 
   describe('reportToSecurityHub against the simulated account', () => {
-    const bucket = 'mirrorhunt-local-logs';
+    const bucket = LOCAL.bucket;
+    /** The function runs as itself: IAM evaluates its calls against ReportToSecurityHubRole (infra/roles.yml). */
     function setup() {
-      const account = new SimulatedAccount({ clock: new SimClock(at), s3Root: tempDir('mh-sh-'), region: 'eu-west-1', accountId: '123456789012' });
+      const account = new SimulatedAccount({ clock: new SimClock(at), s3Root: tempDir('mh-sh-'), region: LOCAL.region, accountId: LOCAL.accountId });
       account.s3.createBucket(bucket);
-      const deps = { config: parseConfig({ LOG_BUCKET: bucket }), clients: account.clients(), now: () => account.clock.now(), logger: new Logger({ logLevel: 'SILENT' }) } as unknown as Deps;
-      return { account, run: reportToSecurityHub(deps, account.securityHubClient()) };
+      const securityHub = useSecurityHub(account);
+      const deps = localDeps(account, { principal: 'reportToSecurityHub', sfn: new SFNClient({ region: LOCAL.region }), config: localConfig(), queryEngine: async () => Promise.reject(new Error('not used')) });
+      return { account, hub: securityHub.hub, run: reportToSecurityHub(deps, securityHub.client('reportToSecurityHub')) };
     }
     const statusEvent = (status: string, input: unknown) => ({
       'detail-type': 'Step Functions Execution Status Change',
       source: 'aws.states',
-      detail: { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:mirrorhunt-local-investigate:gd-6ec7', name: 'gd-6ec7', status, input: JSON.stringify(input) },
+      detail: { executionArn: `arn:aws:states:${LOCAL.region}:${LOCAL.accountId}:execution:mirrorhunt-local-investigate:gd-6ec7`, name: 'gd-6ec7', status, input: JSON.stringify(input) },
     });
 
     it('imports the verdict of a finished investigation from its report.json, once per incident', async () => {
-      const { account, run } = setup();
+      const { account, hub, run } = setup();
       const report = buildReport(stateWithArn(), [], at);
       await account.clients().s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'reports/gd-6ec7/report.json', Body: JSON.stringify(report) }));
       await expect(run(statusEvent('SUCCEEDED', {}))).resolves.toEqual({ outcome: 'imported', findingId: 'mirrorhunt/gd-6ec7', verdict: 'confirmed' });
       await run(statusEvent('SUCCEEDED', {}));
-      expect(account.securityHub.imported()).toHaveLength(1);
-      expect(account.securityHub.imported()[0]).toMatchObject({ RelatedFindings: [{ Id: GD_ARN }] });
+      expect(hub.imported()).toHaveLength(1);
+      expect(hub.imported()[0]).toMatchObject({ RelatedFindings: [{ Id: GD_ARN }] });
+      expect(account.calls.filter((c) => c.deniedByIam)).toEqual([]);
     });
 
     it('answers inconclusive for an execution that ended without a report', async () => {
-      const { account, run } = setup();
+      const { hub, run } = setup();
       await expect(run(statusEvent('ABORTED', { instanceId: 'i-0a1b2c3d4e5f60718', reason: 'x', finding: { arn: GD_ARN } }))).resolves.toMatchObject({ outcome: 'imported', verdict: 'inconclusive' });
-      expect(account.securityHub.imported()[0]).toMatchObject({ Severity: { Label: 'MEDIUM' }, Title: expect.stringContaining('investigation aborted') });
+      expect(hub.imported()[0]).toMatchObject({ Severity: { Label: 'MEDIUM' }, Title: expect.stringContaining('investigation aborted') });
     });
 
     it('fails loudly when Security Hub is not enabled in the account', async () => {
-      const { account, run } = setup();
-      account.securityHub.enabled = false;
+      const { hub, run } = setup();
+      hub.enabled = false;
       await expect(run(statusEvent('ABORTED', { instanceId: 'i-0a1b2c3d4e5f60718' }))).rejects.toThrow(/not subscribed to AWS Security Hub/);
     });
   });
