@@ -16,7 +16,10 @@ const IMPORT_RUNS = 5;
 
 /** The handler as serverless.yml would bundle it with `exclude: []` (SDK tree-shaken into the file). */
 async function bundleWithSdk(entry: string): Promise<Uint8Array> {
-  const out = await build({ entryPoints: [entry], bundle: true, minify: true, keepNames: true, platform: 'node', target: 'node24', format: 'cjs', mainFields: ['module', 'main'], external: [], write: false, logLevel: 'silent' });
+  const out = await build({ entryPoints: [entry], bundle: true, minify: true, keepNames: true, platform: 'node', target: 'node24', format: 'cjs', mainFields: ['module', 'main'], external: [], write: false, logLevel: 'silent',
+    // As serverless.yml's esbuild settings: vega-canvas's browser build (its Node build awaits at top level).
+    alias: { 'vega-canvas': join(PACKAGE_ROOT, 'node_modules/vega-canvas/build/vega-canvas.browser.js') },
+  });
   return out.outputFiles[0]!.contents;
 }
 

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { z } from 'zod';
+import * as z from 'zod';
 import { required } from '../shared/config';
 import { getObjectText, listKeys } from '../shared/adapters/s3';
 import { importFindings } from '../shared/adapters/securityhub';
