@@ -113,5 +113,7 @@ export function localDeps(account: SimulatedAccount, options: { principal: strin
     now: () => account.clock.now(),
     logger: new Logger({ serviceName: 'mirrorhunt-local', logLevel: (options.logLevel ?? 'SILENT') as never }),
     queryEngine: options.queryEngine,
+    // Simulated ids settle after a number of lookups (the simulated clock does not move during a retry loop), so no real waiting.
+    consistency: { attempts: 6, baseMs: 0, maxMs: 0 },
   };
 }

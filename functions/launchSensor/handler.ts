@@ -40,7 +40,7 @@ export const launchSensor = (deps: Deps<'ec2' | 'ssm'>) => {
     const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
     const imageId = await getParameter(deps.clients.ssm, amiParameter);
     const groupSpec = sensorSecurityGroupSpec({ stack, incidentId, vpcId: target.vpcId, cidrs: target.cidrs, tags: incidentTags(stack, incidentId, 'sensor-security-group', extra) });
-    const securityGroupId = await createSecurityGroup(ec2, groupSpec, { incidentId, stack });
+    const securityGroupId = await createSecurityGroup(ec2, groupSpec, { incidentId, stack }, deps.consistency);
     const { instanceId } = await runSensorInstance(
       ec2,
       sensorLaunchSpec({
@@ -53,6 +53,7 @@ export const launchSensor = (deps: Deps<'ec2' | 'ssm'>) => {
         clientToken: clientToken(stack, incidentId, 'sensor'),
         tags: incidentTags(stack, incidentId, 'sensor', extra),
       }),
+      deps.consistency,
     );
     deps.logger.info('sensor launched', { incidentId, instanceId, securityGroupId, subnetId, s3Route: route.via });
     return {

@@ -8,6 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseConfig, type Config } from './config';
+import type { ConsistencyWait } from './adapters/ec2/call';
 import type { QueryEngine } from './hunting/engine';
 
 /** What runHunts keeps back from its remaining time for results, scoring and the state hand-off. */
@@ -40,6 +41,11 @@ export interface Deps<C extends ClientName = never> {
   queryEngine: () => Promise<QueryEngine>;
   /** Milliseconds this invocation may still run (Lambda's `getRemainingTimeInMillis`); absent locally. */
   remainingMs?: () => number;
+  /**
+   * How to wait for a just-created EC2 id to become visible; absent: `CONSISTENCY_WAIT` (real
+   * time). The local runner waits no real time: its simulated ids settle by lookups, not by clock.
+   */
+  consistency?: ConsistencyWait;
 }
 
 /** The client classes a function declares, e.g. `{ ec2: EC2Client }`: imported by the handler, so a bundle holds only those. */

@@ -28,12 +28,12 @@ export const startMirroring = (deps: Deps<'ec2'>) => async (input: unknown): Pro
     networkInterfaceId: sensorEni,
     clientToken: clientToken(stack, incidentId, 'target'),
     tags: incidentTags(stack, incidentId, 'mirror-target', extra),
-  });
+  }, deps.consistency);
   const { filterId, ruleIds } = await createEastWestFilter(ec2, {
     rules,
     clientToken: clientToken(stack, incidentId, 'filter'),
     tags: incidentTags(stack, incidentId, 'mirror-filter', extra),
-  });
+  }, deps.consistency);
   const sessions: MirrorInfo['sessions'] = [];
   const failedEnis: MirrorInfo['failedEnis'] = [];
   for (const eni of target.enis) {
@@ -48,7 +48,7 @@ export const startMirroring = (deps: Deps<'ec2'>) => async (input: unknown): Pro
         tags: incidentTags(stack, incidentId, 'mirror-session', extra),
         // The target and filter were created above, moments ago: a NotFound for them is EC2 catching up.
         justCreated: true,
-      });
+      }, deps.consistency);
       sessions.push({ sessionId, networkInterfaceId: eni.networkInterfaceId, sessionNumber: eni.sessionNumber });
     } catch (error) {
       // One ENI refused (its quota filled since we looked, say) must not cost us the others.

@@ -4,6 +4,7 @@ import {
   CreateTrafficMirrorFilterCommand,
   CreateTrafficMirrorFilterRuleCommand,
   CreateTrafficMirrorSessionCommand,
+  CreateTrafficMirrorTargetCommand,
   EC2Client,
   EC2ServiceException,
   ModifyTrafficMirrorFilterNetworkServicesCommand,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { createEastWestFilter, createMirrorSession } from '../../../functions/shared/adapters/ec2/mirroring';
+import { createEastWestFilter, createMirrorSession, createMirrorTarget } from '../../../functions/shared/adapters/ec2/mirroring';
 import { runSensorInstance } from '../../../functions/shared/adapters/ec2/instances';
 import { createSecurityGroup } from '../../../functions/shared/adapters/ec2/security-groups';
 import type { ConsistencyWait } from '../../../functions/shared/adapters/ec2/call';
@@ -82,6 +83,14 @@ describe('a just-created id that EC2 does not show yet', () => {
     const id = await createMirrorSession(ec2, { networkInterfaceId: 'eni-a', targetId: 'tmt-1', filterId: 'tmf-1', sessionNumber: 1, clientToken: 't', tags: [], justCreated: true }, wait);
 
     expect(id).toBe('tms-1');
+  });
+
+  it('is retried when the target names the sensor ENI launched moments before', async () => {
+    ec2Mock.on(CreateTrafficMirrorTargetCommand).rejectsOnce(notFound('InvalidNetworkInterfaceID.NotFound')).resolves({ TrafficMirrorTarget: { TrafficMirrorTargetId: 'tmt-1' } });
+
+    await expect(createMirrorTarget(ec2, { networkInterfaceId: 'eni-sensor', clientToken: 't', tags: [] }, wait)).resolves.toBe('tmt-1');
+
+    expect(ec2Mock).toHaveReceivedCommandTimes(CreateTrafficMirrorTargetCommand, 2);
   });
 
   it('is not retried for the fleet\'s long-lived target: its NotFound is real', async () => {
