@@ -346,6 +346,7 @@ async function demo(argv: string[], io: Io): Promise<number> {
 
   io.stdout(`mirrorhunt demo - a simulated AWS account (local/aws-sim), not AWS\n`);
   io.stdout(`finding   ${finding.type} (severity ${finding.severity}) on ${finding.instanceId}, remote ${finding.remoteIps.join(', ') || '-'}\n`);
+  io.stdout(`iam       ${account.iam ? "every call is evaluated against the calling function's deployed role (infra/roles.yml)" : 'not evaluated: the IAM evaluator is a development dependency (run from a clone after npm ci to have it)'}\n`);
   io.stdout(`account   VPC ${world.vpcId} ${world.vpcCidrs.join(', ')}; instance ${world.instanceId} with ${world.networkInterfaceIds.length} ENI(s)${world.bystanders.length ? `; plus ${world.bystanders.length} resources that are not ours` : ''}\n`);
   io.stdout(`traffic   ${logsDir ? `Zeek logs from ${logsDir}` : `synthetic Zeek logs written by the simulated sensor (seed ${seed})`}\n`);
   io.stdout(`clock     the simulated clock starts at ${account.clock.now().toISOString()}\n`);

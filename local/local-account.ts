@@ -1,11 +1,36 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { parseConfig, type Config } from '../functions/shared/config';
-import type { Deps } from '../functions/shared/runtime';
+import type { AllDeps as Deps } from '../functions/shared/runtime';
 import type { QueryEngine } from '../functions/shared/hunting/engine';
 import { SimulatedAccount } from './aws-sim/account';
-import { IamEvaluator } from './aws-sim/iam/evaluate';
-import { deployedPolicies, roleArn, simulatedStack, type StackContext } from './aws-sim/iam/policies';
+import type { StackContext } from './aws-sim/iam/policies';
+
+interface IamModules {
+  evaluate: typeof import('./aws-sim/iam/evaluate');
+  policies: typeof import('./aws-sim/iam/policies');
+}
+
+/**
+ * The IAM evaluator and the deployed policies, loaded on first use and only where they are
+ * installed: the evaluator (@cloud-copilot/iam-simulate, AGPL-3.0) and its data are development
+ * dependencies, never on a packed install's runtime path, and the policies are read from
+ * infra/roles.yml and serverless.yml, which a packed install does not ship. A clone after
+ * `npm ci` has all of them.
+ */
+function iamModules(): IamModules | undefined {
+  try {
+    return {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      evaluate: require('./aws-sim/iam/evaluate') as IamModules['evaluate'],
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      policies: require('./aws-sim/iam/policies') as IamModules['policies'],
+    };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
 
 /** Names the local run gives the things a deployed stack would have created. */
 export const LOCAL = {
@@ -23,20 +48,34 @@ export const LOCAL = {
 
 /** The simulated stack's names for resolving infra/roles.yml (stage `local`, as LOCAL names things). */
 export function localStack(): StackContext {
-  return simulatedStack({ region: LOCAL.region, accountId: LOCAL.accountId, bucket: LOCAL.bucket, amiParameter: LOCAL.amiParameter });
+  const iam = iamModules();
+  if (!iam) throw new Error('the IAM evaluation modules are not installed (development dependencies: run npm ci in a clone)');
+  return iam.policies.simulatedStack({ region: LOCAL.region, accountId: LOCAL.accountId, bucket: LOCAL.bucket, amiParameter: LOCAL.amiParameter });
 }
 
 /**
  * IAM in the loop: every call made through a function's clients is evaluated against the
  * policies that function deploys with (infra/roles.yml via serverless.yml's `role:`), unless the
- * account was made with `iam: false`. Idempotent.
+ * account was made with `iam: false` or the evaluator is not installed (see iamModules); says
+ * whether it is on. Idempotent.
  */
-export function useDeployedIam(account: SimulatedAccount): void {
-  if (!account.iamEnabled || account.iam) return;
+export function useDeployedIam(account: SimulatedAccount): boolean {
+  if (!account.iamEnabled) return false;
+  if (account.iam) return true;
+  const iam = iamModules();
+  if (!iam) return false;
   const stack = localStack();
-  account.iam = new IamEvaluator(deployedPolicies(stack), account.accountId);
+  let policies;
+  try {
+    policies = iam.policies.deployedPolicies(stack);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return false;
+    throw error;
+  }
+  account.iam = new iam.evaluate.IamEvaluator(policies, account.accountId);
   // infra/sensor.yml: SensorInstanceProfile holds SensorRole; RunInstances passes that role.
-  account.ec2.registerInstanceProfile(LOCAL.instanceProfileArn, roleArn('SensorRole', stack));
+  account.ec2.registerInstanceProfile(LOCAL.instanceProfileArn, iam.policies.roleArn('SensorRole', stack));
+  return true;
 }
 
 /**

@@ -40,8 +40,8 @@ function parseRequest(values: { instance?: string; eni?: string; minutes?: strin
 
 /**
  * The state machine of stack `mirrorhunt-<stage>`, from its outputs (what `serverless info` shows).
- * DescribeStacks answers a stack that does not exist with a ValidationError "Stack with id ... does
- * not exist" (CloudFormation API reference, DescribeStacks; botocore cloudformation model).
+ * DescribeStacks answers a stack that does not exist with a 400 ValidationError "Stack with id ... does
+ * not exist", not a modelled NotFound error (the response body is quoted in boto/boto3 issue #2807).
  */
 export async function stateMachineFromStack(cfn: CloudFormationClient, stage: string, region: string): Promise<string> {
   const stackName = `mirrorhunt-${stage}`;

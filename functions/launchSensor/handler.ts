@@ -1,4 +1,6 @@
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { runSensorInstance } from '../shared/adapters/ec2/instances';
 import { describeRouteTables } from '../shared/adapters/ec2/network';
 import { createSecurityGroup } from '../shared/adapters/ec2/security-groups';
@@ -20,20 +22,22 @@ const FLUSH_UPLOAD_SECONDS = 30;
  * dedicated sensor subnet there, else the source's own subnet, once its route table shows a way
  * to S3. Specs come from `domain/sensor.ts`; this only wires them to the adapters.
  */
-export const launchSensor = (deps: Deps) => {
-  const bucket = required(deps.config, 'logBucket');
-  const amiParameter = required(deps.config, 'sensorAmiParameter');
-  const stack = required(deps.config, 'stack');
+export const launchSensor = (deps: Deps<'ec2' | 'ssm'>) => {
+  const config = FUNCTION_CONFIGS.launchSensor.pick(deps.config);
+  const bucket = config.logBucket;
+  const amiParameter = config.sensorAmiParameter;
+  const stack = config.stack;
   return async (input: unknown): Promise<SensorInfo> => {
     const state = asState(input);
     const { incidentId, target } = state;
     const ec2 = deps.clients.ec2;
+    // The user data validates the incident id: bad input is refused before any AWS call.
+    const vni = vniForIncident(incidentId);
+    const userData = renderSensorUserData({ incidentId, bucket, prefix: SENSOR_LOG_PREFIX, vni, rotateSeconds: deps.config.sensorRotateSeconds, mode: 'incident', statusPrefix: SENSOR_STATUS_PREFIX });
     const subnetId = sensorSubnet(target, deps.config.sensorSubnets);
     const route = s3Reachability(await describeRouteTables(ec2, target.vpcId), subnetId);
     if (!route.reachable) throw new SensorSubnetUnroutableError(`the sensor would never report: ${route.reason}. Fix: ${s3RouteFix(target.availabilityZone)}`);
     const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
-    const vni = vniForIncident(incidentId);
-    const userData = renderSensorUserData({ incidentId, bucket, prefix: SENSOR_LOG_PREFIX, vni, rotateSeconds: deps.config.sensorRotateSeconds, mode: 'incident', statusPrefix: SENSOR_STATUS_PREFIX });
     const imageId = await getParameter(deps.clients.ssm, amiParameter);
     const groupSpec = sensorSecurityGroupSpec({ stack, incidentId, vpcId: target.vpcId, cidrs: target.cidrs, tags: incidentTags(stack, incidentId, 'sensor-security-group', extra) });
     const securityGroupId = await createSecurityGroup(ec2, groupSpec, { incidentId, stack });
@@ -63,4 +67,4 @@ export const launchSensor = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(launchSensor);
+export const handler = lambdaHandler(launchSensor, { ec2: EC2Client, ssm: SSMClient });

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
 import { required } from '../shared/config';
@@ -31,7 +32,7 @@ const statusChangeSchema = z
 export type SecurityHubOutcome = { outcome: 'imported'; findingId: string; verdict: string } | { outcome: 'skipped'; reason: string };
 
 /** Sends the investigation's verdict to Security Hub when its execution ends. */
-export const reportToSecurityHub = (deps: Deps, securityHub: SecurityHubClient) => {
+export const reportToSecurityHub = (deps: Deps<'s3'>, securityHub: SecurityHubClient) => {
   const bucket = required(deps.config, 'logBucket');
   return async (event: unknown): Promise<SecurityHubOutcome> => {
     const { detail } = parseOrThrow(statusChangeSchema, event, 'Step Functions status change event');
@@ -60,4 +61,4 @@ export const reportToSecurityHub = (deps: Deps, securityHub: SecurityHubClient) 
   };
 };
 
-export const handler = lambdaHandler((deps) => reportToSecurityHub(deps, new SecurityHubClient({})));
+export const handler = lambdaHandler((deps: Deps<'s3'>) => reportToSecurityHub(deps, new SecurityHubClient({})), { s3: S3Client });

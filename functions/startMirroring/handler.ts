@@ -1,10 +1,11 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { createEastWestFilter, createMirrorSession, createMirrorTarget } from '../shared/adapters/ec2/mirroring';
 import { eastWestFilterRules } from '../shared/domain/filter-rules';
 import { clientToken } from '../shared/domain/ids';
 import { asState, requireSlice, type MirrorInfo } from '../shared/domain/state';
 import { MirrorSessionError, SensorNotReadyError } from '../shared/errors';
 import { incidentTags, TAG_SOURCE_INSTANCE } from '../shared/tags';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /**
@@ -12,7 +13,7 @@ import { lambdaHandler, type Deps } from '../shared/runtime';
  * Every create carries a ClientToken derived from the incident, so a retried step gets the
  * same resources back instead of duplicates.
  */
-export const startMirroring = (deps: Deps) => async (input: unknown): Promise<MirrorInfo> => {
+export const startMirroring = (deps: Deps<'ec2'>) => async (input: unknown): Promise<MirrorInfo> => {
   const state = asState(input);
   const { incidentId, target } = state;
   const sensor = requireSlice(state, 'sensor');
@@ -21,7 +22,7 @@ export const startMirroring = (deps: Deps) => async (input: unknown): Promise<Mi
   const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
   const rules = eastWestFilterRules(target.cidrs);
   const ec2 = deps.clients.ec2;
-  const stack = required(deps.config, 'stack');
+  const stack = FUNCTION_CONFIGS.startMirroring.pick(deps.config).stack;
 
   const targetId = await createMirrorTarget(ec2, {
     networkInterfaceId: sensorEni,
@@ -62,4 +63,4 @@ export const startMirroring = (deps: Deps) => async (input: unknown): Promise<Mi
   return { targetId, filterId, ruleIds, sessions, failedEnis, vni: sensor.vni, startedAt: deps.now().toISOString() };
 };
 
-export const handler = lambdaHandler(startMirroring);
+export const handler = lambdaHandler(startMirroring, { ec2: EC2Client });

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { required } from '../shared/config';
 import { listKeys, putObject } from '../shared/adapters/s3';
 import { bindParameters, listHunts, parameterValues, readQuery } from '../shared/hunting/pack';
@@ -21,7 +22,7 @@ function athenaQueries(state: InvestigationState): ReportContext['athenaQueries'
 }
 
 /** JSON for machines, Markdown and HTML for people, all under reports/<incident>/; returns the SNS subject and message. */
-export const writeReport = (deps: Deps) => {
+export const writeReport = (deps: Deps<'s3'>) => {
   const bucket = required(deps.config, 'logBucket');
   return async (input: unknown): Promise<ReportResult> => {
     const state = asState(input);
@@ -59,4 +60,4 @@ export const writeReport = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(writeReport);
+export const handler = lambdaHandler(writeReport, { s3: S3Client });

@@ -103,7 +103,7 @@ export class SimulatedAccount {
   /** IAM in the loop: when set, calls made through `clients(principal)` are evaluated against that principal's policies. */
   iam?: IamEvaluator;
   /** Make the ids created by the call with this index settle late (eventual consistency as a fault). */
-  readonly lateIds: Array<{ callIndex: number; seconds: number; misses: number }> = [];
+  readonly lateIds: Array<{ callIndex: number; seconds: number; misses: number; calls: number }> = [];
   private readonly services = new Map<string, RegisteredService>();
   private readonly cached = new Map<string, { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient }>();
 
@@ -195,7 +195,7 @@ export class SimulatedAccount {
     const late = this.lateIds.find((l) => l.callIndex === call.index);
     try {
       if (principal && this.iam) await this.authorize(service, operation, input, principal, call);
-      if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses };
+      if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses, calls: late.calls };
       if (service === 'ec2' && operation === 'DescribeRouteTables') output = this.routeTables.describe(input);
       else if (service === 'ec2') output = this.ec2.handle(operation, input);
       else if (service === 's3') output = await this.s3.handle(operation, input);

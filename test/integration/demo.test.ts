@@ -24,10 +24,14 @@ describe('npm run demo (the local main job)', () => {
     expect(result.stdout).toMatch(/execution gd-\w+: SUCCEEDED/);
   });
 
-  it('catches the planted beacon to the finding\'s remote address', () => {
-    // The notification leads with the verdict and the top threats (functions/shared/domain/report.ts).
-    expect(result.stdout).toMatch(/CONFIRMED: Confirmed: [\d.]+ talked to 203\.0\.113\.45/);
-    expect(result.stdout).toMatch(/Top threats:\n\s+1\. \[(critical|high)\] [\d.]+ → (\S+ \()?203\.0\.113\.45/);
+  it('ranks the planted beacon to the finding\'s remote address first, scored as the regular beacon it is', () => {
+    // The capture is the window (60 min), so a check-in every 60 s over all of it scores >= 0.9.
+    const first = /Top threats:\n {2}1\. (.*)/.exec(result.stdout)?.[1] ?? '';
+    expect(first).toMatch(/\(203\.0\.113\.45\): beacon 0\.9\d\d/);
+  });
+
+  it('leads the notification with a confirmed verdict naming the finding\'s peer', () => {
+    expect(result.stdout).toMatch(/^CONFIRMED: Confirmed: \S+ talked to 203\.0\.113\.45 \(the finding's peer\)/m);
   });
 
   it('ends with nothing of ours left and the resources that are not ours untouched', () => {

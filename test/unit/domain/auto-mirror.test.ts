@@ -1,4 +1,4 @@
-import { decideEnis, emfLine, parseLaunchEvent, scopeDecision, type LaunchedInstance, type MirrorScope } from '../../../functions/shared/domain/auto-mirror';
+import { decideEnis, parseLaunchEvent, scopeDecision, type LaunchedInstance, type MirrorScope } from '../../../functions/shared/domain/auto-mirror';
 import { readFixture } from '../../support/fixtures';
 
 const scope: MirrorScope = { vpcIds: [], subnetIds: [], optInTags: [], optOutTags: ['mirrorhunt:mirror=false'], combine: 'and', eniMode: 'all' };
@@ -83,13 +83,3 @@ describe('decideEnis', () => {
   });
 });
 
-describe('emfLine', () => {
-  it('emits a CloudWatch Embedded Metric Format record per outcome', () => {
-    const line = JSON.parse(emfLine('mirrorhunt', 'created', 2, new Date(0)));
-    expect(line).toEqual({
-      _aws: { Timestamp: 0, CloudWatchMetrics: [{ Namespace: 'mirrorhunt', Dimensions: [['Outcome']], Metrics: [{ Name: 'EnisProcessed', Unit: 'Count' }] }] },
-      Outcome: 'created',
-      EnisProcessed: 2,
-    });
-  });
-});

@@ -1,4 +1,4 @@
-import { eastWestFilterRules, MAX_RULES_PER_FILTER } from '../../../functions/shared/domain/filter-rules';
+import { eastWestFilterRules, filterRuleToken, MAX_RULES_PER_FILTER } from '../../../functions/shared/domain/filter-rules';
 import { FilterRuleQuotaError } from '../../../functions/shared/errors';
 
 describe('eastWestFilterRules', () => {
@@ -45,5 +45,16 @@ describe('eastWestFilterRules', () => {
 
   it('refuses a VPC with no IPv4 CIDR', () => {
     expect(() => eastWestFilterRules({ ipv4: [], ipv6: ['2600::/56'] })).toThrow(FilterRuleQuotaError);
+  });
+});
+
+describe('filterRuleToken', () => {
+  it('derives a distinct token per direction and rule number, within EC2\'s 64 characters', () => {
+    const filterToken = 'f'.repeat(64);
+    const ingress = filterRuleToken(filterToken, { direction: 'ingress', ruleNumber: 10 });
+    const egress = filterRuleToken(filterToken, { direction: 'egress', ruleNumber: 10 });
+    expect(ingress).not.toBe(egress);
+    expect(ingress.length).toBeLessThanOrEqual(64);
+    expect(filterRuleToken(filterToken, { direction: 'ingress', ruleNumber: 10 })).toBe(ingress);
   });
 });

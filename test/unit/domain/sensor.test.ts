@@ -1,4 +1,4 @@
-import { s3Reachability, sensorLaunchSpec, sensorSecurityGroupSpec, sensorSubnet, type RouteTableView } from '../../../functions/shared/domain/sensor';
+import { s3Reachability, s3RouteFix, sensorLaunchSpec, sensorSecurityGroupSpec, sensorSubnet, type RouteTableView } from '../../../functions/shared/domain/sensor';
 
 const local = { destinationCidr: '10.0.0.0/16', gatewayId: 'local', state: 'active' };
 const table = (over: Partial<RouteTableView>): RouteTableView => ({ routeTableId: 'rtb-main', main: false, subnetIds: [], routes: [local], ...over });
@@ -47,5 +47,11 @@ describe('sensor specs', () => {
     const target = { subnetId: 'subnet-target', availabilityZone: 'us-east-1a' };
     expect(sensorSubnet(target, { 'us-east-1a': 'subnet-sensor-a' })).toBe('subnet-sensor-a');
     expect(sensorSubnet(target, { 'us-east-1b': 'subnet-sensor-b' })).toBe('subnet-target');
+  });
+});
+
+describe('s3RouteFix', () => {
+  it('names both fixes and the AZ the sensor subnet must be in', () => {
+    expect(s3RouteFix('us-east-1c')).toMatch(/S3 gateway endpoint.*sensorSubnets.*us-east-1c/);
   });
 });

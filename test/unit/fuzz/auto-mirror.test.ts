@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { autoMirror, type AutoMirrorResult } from '../../../functions/autoMirror/handler';
 import { parseConfig } from '../../../functions/shared/config';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { Fuzzer, prototypePollution, type Path } from '../../support/fuzz';
 import { capturingLogger, type LogLine } from '../../support/logger';
 import { readFixture } from '../../support/fixtures';

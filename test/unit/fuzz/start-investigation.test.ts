@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { startInvestigation, type TriggerOutcome } from '../../../functions/startInvestigation/handler';
 import { parseConfig } from '../../../functions/shared/config';
 import { parseInvestigationRequest } from '../../../functions/shared/domain/request';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { Fuzzer, prototypePollution, type Path } from '../../support/fuzz';
 import { capturingLogger, type LogLine } from '../../support/logger';
 import { ec2Finding, guardDutyEvent, readFixture } from '../../support/fixtures';

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { reconcileMirrors } from '../../../functions/reconcileMirrors/handler';
 import { parseConfig } from '../../../functions/shared/config';
 import { ConfigError } from '../../../functions/shared/errors';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 
 const ec2Mock = mockClient(EC2Client);
 const TARGET = 'tmt-0f1ee700000000001';

@@ -10,7 +10,7 @@ import { createAthenaEngine } from '../../../functions/shared/adapters/athena';
 import { parseConfig } from '../../../functions/shared/config';
 import { parseInvestigationRequest } from '../../../functions/shared/domain/request';
 import { listHunts, parseQueryFile } from '../../../functions/shared/hunting/pack';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { ec2Finding, guardDutyEvent } from '../../support/fixtures';
 
 const athenaMock = mockClient(AthenaClient);

@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startInvestigation } from '../../../functions/startInvestigation/handler';
 import { parseConfig } from '../../../functions/shared/config';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { ConfigError } from '../../../functions/shared/errors';
 import { ec2Finding, guardDutyEvent, readFixture } from '../../support/fixtures';
 

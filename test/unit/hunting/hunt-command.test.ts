@@ -80,3 +80,30 @@ describe('mirrorhunt hunt', () => {
     expect(c.err()).toContain(message);
   });
 });
+
+describe('mirrorhunt hunt: scoring mode, scope and warnings', () => {
+  it('refuses an unknown scoring mode and a scope file with an unknown key, naming what is wrong', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-scope-'));
+    await writeFile(join(dir, 'scope.json'), JSON.stringify({ internal: ['10.0.0.0/8'] }));
+    const a = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), '--mode', 'fast'], a.io)).toBe(2);
+    expect(a.err()).toContain('--mode must be capture or rita');
+    const b = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), '--scope', join(dir, 'scope.json')], b.io)).toBe(2);
+    expect(b.err()).toContain('unknown scope key "internal"');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says which logs it did not read and when the clock is relative, and which mode scored the list', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-warn-'));
+    await writeFile(join(dir, 'conn.log'), `${JSON.stringify({ ts: 12.5, uid: 'C1', id_orig_h: '10.0.0.1', id_orig_p: 5, id_resp_h: '203.0.113.2', id_resp_p: 80, proto: 'tcp' })}\n`);
+    await writeFile(join(dir, 'sip.log'), `${JSON.stringify({ ts: 12.5, uid: 'C2' })}\n`);
+    const c = capture();
+    expect(await huntCommand([dir, '--format', 'json'], c.io)).toBe(0);
+    const out = JSON.parse(c.out()) as { mode: string; warnings: string[] };
+    expect(out.mode).toBe('capture');
+    expect(out.warnings).toEqual(['sip logs present (1 file(s)) but no hunt reads them', expect.stringMatching(/^times are relative in conn/)]);
+    expect(c.err()).toContain('warning: sip logs present (1 file(s)) but no hunt reads them');
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -1,5 +1,5 @@
 import type { HuntFinding, HuntOutcome } from '../../../functions/shared/hunting/pack';
-import { buildThreatList, longConnectionScore } from '../../../functions/shared/hunting/threat-list';
+import { buildThreatList, longConnectionScore, RITA_FINAL, ritaBucketed } from '../../../functions/shared/hunting/threat-list';
 
 const WINDOW = { from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' };
 const outcome = (name: string, findings: HuntFinding[]): HuntOutcome => ({ name, title: name, findings, rowsReturned: findings.length, elapsedMs: 1 });
@@ -58,5 +58,40 @@ describe('the ranked threat list', () => {
   it('interpolates a long connection between RITA’s buckets: 1 h is 0.2, 4 h 0.4, 12 h 0.8, under an hour nothing', () => {
     expect([longConnectionScore(3599), longConnectionScore(3600), longConnectionScore(14_400), longConnectionScore(43_200)]).toEqual([0, 0.2, 0.4, 0.8]);
     expect(longConnectionScore(9000)).toBeCloseTo(0.3, 3);
+  });
+});
+
+describe("RITA's own final score, computed its way", () => {
+  it('buckets as RITA does: 1 h of long connection is 0.2, 2 h 0.267, 4 h 0.4; a beacon of 0.673 is 0.338', () => {
+    expect(ritaBucketed(3600, RITA_FINAL.longConnection)).toBeCloseTo(0.2, 5);
+    expect(ritaBucketed(7200, RITA_FINAL.longConnection)).toBeCloseTo(0.26667, 4);
+    expect(ritaBucketed(14_400, RITA_FINAL.longConnection)).toBeCloseTo(0.4, 5);
+    expect(ritaBucketed(67.3, RITA_FINAL.beacon)).toBeCloseTo(0.3384, 4);
+    expect(ritaBucketed(100_000, RITA_FINAL.longConnection)).toBeCloseTo(0.8, 5);
+  });
+
+  it('adds first seen and prevalence: a 2 h connection to a destination every internal host uses is 0.267 (EXPECTED.md: 0.11667 + 0.15)', () => {
+    const outcomes: HuntOutcome[] = [
+      outcome('long-connections', [{ severity: 'low', summary: 'long', subject: { kind: 'pair', src: '10.0.0.238', dst: '52.33.59.39' }, evidence: { total_duration: 7200.169165, connections: 1 } }]),
+      { ...outcome('prevalence', []), prevalence: { networkSize: 1, byDst: { '52.33.59.39': 1 } } },
+    ];
+    const list = buildThreatList(outcomes, { mode: 'rita', window: WINDOW });
+    expect(list.findings[0]?.evidence.ritaFinalScore).toBeCloseTo(0.11667 + 0.15, 2);
+    expect(list.findings[0]?.evidence.prevalence).toBe(1);
+  });
+});
+
+describe('the prevalence modifier in our score', () => {
+  const pair = (dst: string): HuntFinding => beacon('10.0.0.5', { dst }, 0.7);
+  it('raises a destination few of many internal hosts use and lowers one most use', () => {
+    const prevalence = { networkSize: 100, byDst: { '203.0.113.1': 1, '198.51.100.1': 80 } };
+    const list = buildThreatList([outcome('beacon-ip', [pair('203.0.113.1'), pair('198.51.100.1')]), { ...outcome('prevalence', []), prevalence }], { mode: 'capture', window: WINDOW });
+    expect(list.findings.map((t) => [t.dst, t.score])).toEqual([['203.0.113.1', 0.85], ['198.51.100.1', 0.55]]);
+  });
+
+  it('says nothing on a network of a few hosts, where every destination is used by all', () => {
+    const prevalence = { networkSize: 1, byDst: { '203.0.113.1': 1 } };
+    const list = buildThreatList([outcome('beacon-ip', [pair('203.0.113.1')]), { ...outcome('prevalence', []), prevalence }], { mode: 'capture', window: WINDOW });
+    expect(list.findings[0]?.score).toBe(0.7);
   });
 });

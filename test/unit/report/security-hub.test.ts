@@ -9,7 +9,7 @@ import { reportToSecurityHub } from '../../../functions/reportToSecurityHub/hand
 import { parseConfig } from '../../../functions/shared/config';
 import { buildReport } from '../../../functions/shared/domain/report';
 import { findingFromAsff, guardDutyTypeFromAsff, parseCustomActionEvent, verdictFinding } from '../../../functions/shared/domain/security-hub';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { SimulatedAccount } from '../../../local/aws-sim/account';
 import { SimClock } from '../../../local/aws-sim/clock';
 import { useSecurityHub } from '../../../local/aws-sim/securityhub';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EC2Client, AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeRouteTablesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { launchSensor } from '../../../functions/launchSensor/handler';
 import { startInvestigation } from '../../../functions/startInvestigation/handler';
 import { parseConfig } from '../../../functions/shared/config';
-import type { Deps } from '../../../functions/shared/runtime';
+import type { AllDeps as Deps } from '../../../functions/shared/runtime';
 import { InvalidInputError } from '../../../functions/shared/errors';
 import { ec2Finding, guardDutyEvent } from '../../support/fixtures';
 import {
@@ -207,6 +207,10 @@ describe('sensor user data for an investigation a hostile finding started', () =
     ec2Mock.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0123456789abcdef0' });
     ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({});
     ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0ffff000000000001' }] });
+    // The subnet reaches S3 through a gateway endpoint on the VPC's main table (launchSensor checks before launching).
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [{ RouteTableId: 'rtb-0aa00000000000001', Associations: [{ Main: true }], Routes: [{ DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0aa00000000000001', State: 'active' }] }],
+    });
   });
 
   it('carries none of the finding\'s text into the script, only the incident id made from the validated finding id', async () => {
