@@ -20,7 +20,6 @@ const FUNCTIONS = [
   'sweepOrphans',
   'autoMirror',
   'reconcileMirrors',
-  'reportToSecurityHub',
 ];
 const logicalId = (key: string) => key[0]!.toUpperCase() + key.slice(1);
 
