@@ -1,5 +1,5 @@
 import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
-import { asList, conditionValue, grants, renderResource, roleStatements, type LocatedStatement } from './iam-statements';
+import { asList, conditionValue, grants, renderResource, roleStatements, type LocatedStatement } from '../../support/iam-statements';
 
 const MANAGED = 'aws:ResourceTag/mirrorhunt:managed';
 const REQUEST_MANAGED = 'aws:RequestTag/mirrorhunt:managed';

@@ -1,6 +1,6 @@
 import findingTypes from '../../../functions/shared/domain/data/finding-types.json';
 import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
-import { SpecChecker } from './spec-check';
+import { SpecChecker } from '../../support/spec-check';
 import { HUNT_BUDGET_MS } from '../../../functions/shared/runtime';
 import { FUNCTION_CONFIGS } from '../../../functions/shared/function-configs';
 
