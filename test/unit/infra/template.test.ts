@@ -16,6 +16,7 @@ const FUNCTIONS = [
   'tearDown',
   'runHunts',
   'writeReport',
+  'reportToSecurityHub',
   'cleanUpExecution',
   'sweepOrphans',
   'autoMirror',
