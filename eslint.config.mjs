@@ -11,4 +11,13 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The pure layers (docs/contributing.md): rules and scoring only, tested without mocks. AWS is
+    // reached through adapters; configuration and clocks are passed in.
+    files: ['functions/shared/domain/**/*.ts', 'functions/shared/hunting/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', '@smithy/*'], message: 'domain/ and hunting/ are pure: call AWS from an adapter (functions/shared/adapters/) and pass the result in.' }] }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'domain/ and hunting/ are pure: read configuration in functions/shared/config.ts and pass it in.' }],
+    },
+  },
 );

@@ -13,4 +13,12 @@ module.exports = {
   setupFiles: ['<rootDir>/local/polyfills.ts', '<rootDir>/test/support/env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
+  // The coverage gate (`npm test` runs jest --coverage): the pure layers are where the rules live,
+  // and they are tested without mocks.
+  collectCoverageFrom: ['functions/shared/domain/**/*.ts', 'functions/shared/hunting/**/*.ts'],
+  coverageReporters: ['text-summary'],
+  coverageThreshold: {
+    './functions/shared/domain/': { lines: 95 },
+    './functions/shared/hunting/': { lines: 95 },
+  },
 };

@@ -20,6 +20,7 @@ import { createDuckDbEngine } from './duckdb-engine';
 import { writeSyntheticZeekLogs } from './synthetic/zeek-traffic';
 import { LOCAL, localConfig } from './local-account';
 import { createLocalInvestigation } from './local-investigation';
+import { sendVerdictToSecurityHub } from './security-hub-loop';
 import { SimulatedSensors, type TrafficSource } from './simulated-sensor';
 import type { EventLog, LocalExecution } from './step-functions';
 import { seedFromFinding, type SeededWorld } from './world';
@@ -374,6 +375,13 @@ async function demo(argv: string[], io: Io): Promise<number> {
   for (const message of account.sns.messages()) io.stdout(`\nSNS notification "${message.Subject}":\n${message.Message}\n`);
   const reportKey = state?.report?.markdownKey;
   if (reportKey) io.stdout(`\nreport    ${account.s3.path(LOCAL.bucket, reportKey)}\n`);
+  if (state?.report?.htmlKey) io.stdout(`html      ${account.s3.path(LOCAL.bucket, state.report.htmlKey)}\n`);
+  // With securityHub on, the verdict goes back to Security Hub when the execution ends (simulated).
+  const imported = await sendVerdictToSecurityHub(account, execution);
+  if (imported) {
+    const related = (imported.RelatedFindings as Array<{ Id: string }> | undefined)?.[0]?.Id;
+    io.stdout(`\nSecurity Hub finding imported (simulated): [${(imported.Severity as { Label: string }).Label}] ${String(imported.Title)}${related ? `\n  related to ${related}` : ''}\n`);
+  }
 
   const ours = account.listResources().filter((r) => r.tags['mirrorhunt:managed'] === 'true');
   const others = account.listResources().filter((r) => r.tags['mirrorhunt:managed'] !== 'true');

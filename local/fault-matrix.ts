@@ -36,9 +36,10 @@ export function createsAnId(call: { service: string; operation: string }): boole
  * lookups by other calls, and stay out of Describe listings, for a while (EC2 API reference,
  * "Eventual consistency in the Amazon EC2 API": "the result of an API command you run that
  * affects your Amazon EC2 resources might not be immediately visible to all subsequent commands
- * you run"). The id settles after two missed lookups or 5 simulated seconds, whichever is first.
+ * you run"). The id settles after two missed lookups, four further EC2 calls or 5 simulated
+ * seconds, whichever is first (our choice: AWS documents no figure).
  */
-export const LATE_ID = { seconds: 5, misses: 2 };
+export const LATE_ID = { seconds: 5, misses: 2, calls: 4 };
 
 export interface MatrixCell {
   index: number;

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateTrafficMirrorTargetCommand } from '@aws-sdk/client-ec2';
 import { createEastWestFilter } from '../functions/shared/adapters/ec2';
 import { eastWestFilterRules } from '../functions/shared/domain/filter-rules';
-import type { Deps } from '../functions/shared/runtime';
+import type { AllDeps as Deps } from '../functions/shared/runtime';
 import { TAG_MANAGED, TAG_ROLE, TAG_STACK } from '../functions/shared/tags';
 import type { SimulatedAccount } from './aws-sim/account';
 import { LOCAL, localConfig, useDeployedIam } from './local-account';

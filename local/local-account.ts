@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { parseConfig, type Config } from '../functions/shared/config';
-import type { Deps } from '../functions/shared/runtime';
+import type { AllDeps as Deps } from '../functions/shared/runtime';
 import type { QueryEngine } from '../functions/shared/hunting/engine';
 import { SimulatedAccount } from './aws-sim/account';
 import type { StackContext } from './aws-sim/iam/policies';
@@ -119,5 +119,7 @@ export function localDeps(account: SimulatedAccount, options: { principal: strin
     now: () => account.clock.now(),
     logger: new Logger({ serviceName: 'mirrorhunt-local', logLevel: (options.logLevel ?? 'SILENT') as never }),
     queryEngine: options.queryEngine,
+    // Simulated ids settle after a number of lookups (the simulated clock does not move during a retry loop), so no real waiting.
+    consistency: { attempts: 6, baseMs: 0, maxMs: 0 },
   };
 }

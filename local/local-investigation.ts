@@ -10,7 +10,7 @@ import { tearDown } from '../functions/tearDown/handler';
 import { writeReport } from '../functions/writeReport/handler';
 import type { Config } from '../functions/shared/config';
 import type { QueryEngine } from '../functions/shared/hunting/engine';
-import type { Deps } from '../functions/shared/runtime';
+import type { AllDeps as Deps } from '../functions/shared/runtime';
 import type { SimulatedAccount } from './aws-sim/account';
 import { LOCAL, localDeps, provisionStack } from './local-account';
 import { LocalStepFunctions, type EventLog, type LocalExecution } from './step-functions';
@@ -77,9 +77,13 @@ export function createLocalInvestigation(options: LocalInvestigationOptions): Lo
     onWait: (seconds) => account.clock.advance(seconds * 1000),
     onEvent: options.onEvent,
     now: () => account.clock.now(),
+    // IAM in the loop for the Step Functions API too (StartExecution, DescribeExecution).
+    authorize: async (principal, action, resource) => {
+      const denial = await account.iam?.authorize(principal, [{ action, resources: [resource] }]);
+      return denial ? `User: ${denial.principal} is not authorized to perform: ${denial.action} on resource: ${denial.resource}` : undefined;
+    },
   });
-  const sfn = stepFunctions.client();
-  const depsFor = (principal: string) => localDeps(account, { principal, sfn, config: options.config, queryEngine: options.queryEngine });
+  const depsFor = (principal: string) => localDeps(account, { principal, sfn: stepFunctions.client(principal), config: options.config, queryEngine: options.queryEngine });
   ready.depsFor = depsFor;
   const deps = depsFor('startInvestigation');
   const trigger = startInvestigation(deps);

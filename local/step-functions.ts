@@ -38,6 +38,11 @@ export interface LocalStepFunctionsOptions {
   onWait?: (seconds: number, stateName: string) => void;
   onEvent?: (event: EventLog, execution: LocalExecution) => void;
   now: () => Date;
+  /**
+   * IAM for the Step Functions API: asked before a call made through `client(principal)`;
+   * answers a denial message, or undefined when the principal's role allows it.
+   */
+  authorize?: (principal: string, action: string, resource: { type: string; arn: string }) => Promise<string | undefined>;
 }
 
 export const DEFINITION_PATH = join(__dirname, '..', 'state-machines', 'investigate.asl.json');
@@ -54,7 +59,7 @@ interface AslState {
  * Runs the real `investigate` definition in-process with aws-local-stepfunctions and answers
  * the Step Functions API (StartExecution, DescribeExecution) with Step Functions' own rules:
  * an execution name is unique per state machine; the same name with the same input returns the
- * existing execution, with different input `ExecutionAlreadyExists`. This is a local stand-in,
+ * execution while it runs; different input, or any input once it has closed, `ExecutionAlreadyExists`. This is a local stand-in,
  * not AWS.
  */
 export class LocalStepFunctions {
@@ -100,11 +105,12 @@ export class LocalStepFunctions {
   }
 
   /** An SDK client whose calls are answered here (no HTTP, no credentials). */
-  client(): SFNClient {
+  client(principal?: string): SFNClient {
     const client = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     client.middlewareStack.add(
       (_next, context) => async (args) => {
         const operation = String(context.commandName ?? '').replace(/Command$/, '');
+        if (principal && this.options.authorize) await this.authorize(principal, operation, args.input as Record<string, unknown>);
         const output = await this.handle(operation, args.input as Record<string, unknown>);
         return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} } as never;
       },
@@ -113,10 +119,23 @@ export class LocalStepFunctions {
     return client;
   }
 
+  /** Step Functions answers a denial with AccessDeniedException (400) (SFN API reference, common errors). */
+  private async authorize(principal: string, operation: string, input: Record<string, unknown>): Promise<void> {
+    const resource =
+      operation === 'StartExecution'
+        ? { type: 'statemachine', arn: String(input.stateMachineArn ?? '') }
+        : { type: 'execution', arn: String(input.executionArn ?? '') };
+    const denial = await this.options.authorize?.(principal, `states:${operation}`, resource);
+    if (denial) throw new SFNServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: denial });
+  }
+
   start(name: string, input: unknown): LocalExecution {
     const existing = this.executions.get(name);
     if (existing) {
-      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      // SFN API reference, StartExecution (botocore stepfunctions 2016-11-23): idempotent for a
+      // STANDARD workflow only while the execution runs and the input is the same; "If the
+      // execution is closed or if the input is different, it returns a 400 ExecutionAlreadyExists".
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
       throw new SFNServiceException({
         name: 'ExecutionAlreadyExists',
         $fault: 'client',

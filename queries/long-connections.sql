@@ -28,11 +28,20 @@ still_open AS (
     AND duration IS NOT NULL
   GROUP BY uid, id_orig_h, id_resp_h, id_resp_p
 ),
+-- The closed records of connections that were also snapshotted open: looked up from the few open
+-- uids into conn (not the other way round, which would hash every closed uid), and from conn
+-- itself rather than `closed`, which DuckDB would then materialize for its second reader.
+closed_again AS (
+  SELECT DISTINCT uid FROM conn
+  WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+    AND ts >= :ts_from AND ts < :ts_to
+    AND uid IN (SELECT uid FROM still_open)
+),
 merged AS (
   SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
   UNION ALL
   SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
-  WHERE NOT EXISTS (SELECT 1 FROM closed c WHERE c.uid = o.uid)
+  WHERE uid NOT IN (SELECT uid FROM closed_again)
 )
 SELECT
   id_orig_h AS src,

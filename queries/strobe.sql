@@ -1,14 +1,17 @@
 -- name: strobe
 -- title: Strobes
 -- detects: pairs connecting so often that they are not beacons but floods (RITA: >= 86400 per 24 h).
--- output: src, dst, ports, connections, first_ts, last_ts, total_bytes
+-- output: src, dst, lowest_port, highest_port, approx_ports, connections, first_ts, last_ts, total_bytes
 -- thresholds: strobe_min = 86400 connections prorated to the window (one per second on average)
 -- excludes: outer VXLAN/GENEVE flows
 SELECT * FROM (
   SELECT
     id_orig_h AS src,
     id_resp_h AS dst,
-    array_join(array_agg(DISTINCT CAST(id_resp_p AS varchar)), ',') AS ports,
+    -- No list of ports: a strobe can touch thousands, and collecting them for every pair costs more than the hunt.
+    min(id_resp_p) AS lowest_port,
+    max(id_resp_p) AS highest_port,
+    approx_distinct(id_resp_p) AS approx_ports,
     count(*) AS connections,
     min(ts) AS first_ts,
     max(ts) AS last_ts,

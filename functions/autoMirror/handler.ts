@@ -1,11 +1,13 @@
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { describeInstance } from '../shared/adapters/ec2/instances';
 import { deleteMirrorSession, existingSessions } from '../shared/adapters/ec2/mirroring';
-import { emfLine, isFleetSession, launchedFromView, parseLaunchEvent, type LaunchedInstance } from '../shared/domain/auto-mirror';
+import { isFleetSession, launchedFromView, parseLaunchEvent, type LaunchedInstance } from '../shared/domain/auto-mirror';
 import type { InstanceView } from '../shared/domain/target';
 import { TargetNotFoundError } from '../shared/errors';
 import { withBackoff, type BackoffOptions } from '../shared/workflows/backoff';
 import { mirrorInstancesToFleet } from '../shared/workflows/fleet-mirror';
+import { powertoolsCount, type CountMetric } from '../shared/metrics';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 export type AutoMirrorOutcome = 'created' | 'already-mirrored' | 'unsupported-type' | 'quota-full' | 'out-of-scope' | 'not-mirrorable' | 'deleted' | 'failed';
@@ -19,14 +21,14 @@ export interface AutoMirrorResult {
  * Mirrors new instances onto the standing sensor fleet. Idempotent: the session's ClientToken is
  * derived from the ENI, the fleet target and the instance's launch time, so a replayed event or a concurrent invocation gets
  * the same session back from EC2 instead of a second one; and an ENI already mirrored to the
- * fleet is left alone. Every decision is logged as JSON and counted as an EMF metric.
+ * fleet is left alone. Every decision is logged as JSON and counted (`EnisProcessed` by outcome, through Powertools Metrics).
  */
-export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metrics?: (line: string) => void } = {}) => {
-  // EMF lines must reach the log unprefixed, so they bypass console.log.
-  const metrics = options.metrics ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const targetId = required(deps.config, 'fleetTargetId');
-  const filterId = required(deps.config, 'fleetFilterId');
-  const stack = required(deps.config, 'stack');
+export const autoMirror = (deps: Deps<'ec2'>, options: { backoff?: BackoffOptions; metrics?: CountMetric } = {}) => {
+  const metrics = options.metrics ?? powertoolsCount;
+  const config = FUNCTION_CONFIGS.autoMirror.pick(deps.config);
+  const targetId = config.fleetTargetId;
+  const filterId = config.fleetFilterId;
+  const stack = config.stack;
   const backoff = options.backoff ?? { retries: 8, baseMs: 200, maxMs: 20_000 };
   const scope = deps.config.mirrorScope;
   return async (event: unknown): Promise<AutoMirrorResult> => {
@@ -87,14 +89,14 @@ export const autoMirror = (deps: Deps, options: { backoff?: BackoffOptions; metr
   };
 };
 
-function emit(deps: Deps, result: AutoMirrorResult, metrics: (line: string) => void): AutoMirrorResult {
+function emit(deps: Deps, result: AutoMirrorResult, metrics: CountMetric): AutoMirrorResult {
   const counts = new Map<string, number>();
   for (const d of result.decisions) {
     deps.logger.info('auto-mirror decision', { ...d });
     counts.set(d.outcome, (counts.get(d.outcome) ?? 0) + 1);
   }
-  for (const [outcome, count] of counts) metrics(emfLine('mirrorhunt', outcome, count, deps.now()));
+  for (const [outcome, count] of counts) metrics('EnisProcessed', outcome, count);
   return result;
 }
 
-export const handler = lambdaHandler((deps) => autoMirror(deps));
+export const handler = lambdaHandler((deps: Deps<'ec2'>) => autoMirror(deps), { ec2: EC2Client });

@@ -1,4 +1,6 @@
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { describeSensor } from '../shared/adapters/ec2';
 import { objectExists } from '../shared/adapters/s3';
 import { sensorReadyKey } from '../shared/domain/layout';
@@ -12,8 +14,9 @@ const DEAD_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped
  * One poll of the sensor: running, and its bootstrap has reported that Zeek is capturing. The
  * state machine owns the loop and its bound; this counts the attempts it is bounded by.
  */
-export const checkSensor = (deps: Deps) => {
-  const bucket = required(deps.config, 'logBucket');
+export const checkSensor = (deps: Deps<'ec2' | 's3'>) => {
+  const config = FUNCTION_CONFIGS.checkSensor.pick(deps.config);
+  const bucket = config.logBucket;
   return async (input: unknown): Promise<SensorStatus> => {
     const state = asState(input);
     const sensor = requireSlice(state, 'sensor');
@@ -31,4 +34,4 @@ export const checkSensor = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(checkSensor);
+export const handler = lambdaHandler(checkSensor, { ec2: EC2Client, s3: S3Client });

@@ -1,4 +1,6 @@
-import { required } from '../shared/config';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { asState, type ClaimResult } from '../shared/domain/state';
 import { claimInstanceFor } from '../shared/workflows/claim';
 import { lambdaHandler, type Deps } from '../shared/runtime';
@@ -7,8 +9,9 @@ import { lambdaHandler, type Deps } from '../shared/runtime';
  * Takes the per-instance claim so a second finding for the same instance does not launch a
  * second sensor (the protocol: `workflows/claim.ts`).
  */
-export const claimInstance = (deps: Deps) => {
-  const bucket = required(deps.config, 'logBucket');
+export const claimInstance = (deps: Deps<'s3' | 'sfn'>) => {
+  const config = FUNCTION_CONFIGS.claimInstance.pick(deps.config);
+  const bucket = config.logBucket;
   return async (input: unknown): Promise<ClaimResult> => {
     const state = asState(input);
     const mine = {
@@ -25,4 +28,4 @@ export const claimInstance = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(claimInstance);
+export const handler = lambdaHandler(claimInstance, { s3: S3Client, sfn: SFNClient });

@@ -1,5 +1,7 @@
-import { z } from 'zod';
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import * as z from 'zod';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { parseOrThrow } from '../shared/domain/validation';
 import type { TeardownResult } from '../shared/domain/state';
 import { tearDownIncident } from '../shared/workflows/teardown';
@@ -27,8 +29,9 @@ const PASSES = 8;
  * (the execution name is the incident id). A few passes, a little apart, cover the minute a
  * terminating sensor holds its security group; the scheduled sweeper catches anything later.
  */
-export const cleanUpExecution = (deps: Deps, options: { pauseMs?: number; sleep?: (ms: number) => Promise<void> } = {}) => {
-  const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
+export const cleanUpExecution = (deps: Deps<'ec2' | 's3'>, options: { pauseMs?: number; sleep?: (ms: number) => Promise<void> } = {}) => {
+  const config = FUNCTION_CONFIGS.cleanUpExecution.pick(deps.config);
+  const scope = { bucket: config.logBucket, stack: config.stack };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (event: unknown): Promise<{ incidentId: string; status: string; teardown?: TeardownResult }> => {
     const { detail } = parseOrThrow(eventSchema, event, 'Step Functions status-change event');
@@ -50,4 +53,4 @@ export const cleanUpExecution = (deps: Deps, options: { pauseMs?: number; sleep?
   };
 };
 
-export const handler = lambdaHandler((deps) => cleanUpExecution(deps));
+export const handler = lambdaHandler((deps: Deps<'ec2' | 's3'>) => cleanUpExecution(deps), { ec2: EC2Client, s3: S3Client });

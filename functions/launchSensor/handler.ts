@@ -1,4 +1,6 @@
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { runSensorInstance } from '../shared/adapters/ec2/instances';
 import { describeRouteTables } from '../shared/adapters/ec2/network';
 import { createSecurityGroup } from '../shared/adapters/ec2/security-groups';
@@ -20,10 +22,11 @@ const FLUSH_UPLOAD_SECONDS = 30;
  * dedicated sensor subnet there, else the source's own subnet, once its route table shows a way
  * to S3. Specs come from `domain/sensor.ts`; this only wires them to the adapters.
  */
-export const launchSensor = (deps: Deps) => {
-  const bucket = required(deps.config, 'logBucket');
-  const amiParameter = required(deps.config, 'sensorAmiParameter');
-  const stack = required(deps.config, 'stack');
+export const launchSensor = (deps: Deps<'ec2' | 'ssm'>) => {
+  const config = FUNCTION_CONFIGS.launchSensor.pick(deps.config);
+  const bucket = config.logBucket;
+  const amiParameter = config.sensorAmiParameter;
+  const stack = config.stack;
   return async (input: unknown): Promise<SensorInfo> => {
     const state = asState(input);
     const { incidentId, target } = state;
@@ -37,7 +40,7 @@ export const launchSensor = (deps: Deps) => {
     const extra = { [TAG_SOURCE_INSTANCE]: target.instanceId };
     const imageId = await getParameter(deps.clients.ssm, amiParameter);
     const groupSpec = sensorSecurityGroupSpec({ stack, incidentId, vpcId: target.vpcId, cidrs: target.cidrs, tags: incidentTags(stack, incidentId, 'sensor-security-group', extra) });
-    const securityGroupId = await createSecurityGroup(ec2, groupSpec, { incidentId, stack });
+    const securityGroupId = await createSecurityGroup(ec2, groupSpec, { incidentId, stack }, deps.consistency);
     const { instanceId } = await runSensorInstance(
       ec2,
       sensorLaunchSpec({
@@ -50,6 +53,7 @@ export const launchSensor = (deps: Deps) => {
         clientToken: clientToken(stack, incidentId, 'sensor'),
         tags: incidentTags(stack, incidentId, 'sensor', extra),
       }),
+      deps.consistency,
     );
     deps.logger.info('sensor launched', { incidentId, instanceId, securityGroupId, subnetId, s3Route: route.via });
     return {
@@ -64,4 +68,4 @@ export const launchSensor = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(launchSensor);
+export const handler = lambdaHandler(launchSensor, { ec2: EC2Client, ssm: SSMClient });

@@ -1,10 +1,12 @@
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { createMirrorSession, deleteMirrorSession, instancePages, listMirrorSessions, listMirrorTargetNetworkInterfaces, repointMirrorSession } from '../shared/adapters/ec2';
-import { emfLine, fleetSessionToken, launchedFromView, type LaunchedInstance } from '../shared/domain/auto-mirror';
+import { fleetSessionToken, launchedFromView, type LaunchedInstance } from '../shared/domain/auto-mirror';
 import { planReconcile, type ReconcileAction } from '../shared/domain/reconcile';
 import { fleetSessionTags } from '../shared/tags';
 import { withBackoff, type BackoffOptions } from '../shared/workflows/backoff';
 import { createPacer, type Pacer } from '../shared/workflows/pacer';
+import { powertoolsCount, type CountMetric } from '../shared/metrics';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 
 /** Every state but terminated: a stopped or ending instance decides whether its sessions stay. */
@@ -28,11 +30,12 @@ const DETAIL_LIMIT = 100;
  * replaced, so this compares the account with what should be mirrored and converges it. Only
  * fleet sessions (our tags) are ever changed. Dry-run logs the plan and changes nothing.
  */
-export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions; pacer?: Pacer; metrics?: (line: string) => void } = {}) => {
-  const metrics = options.metrics ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const fleetTargetId = required(deps.config, 'fleetTargetId');
-  const fleetFilterId = required(deps.config, 'fleetFilterId');
-  const stack = required(deps.config, 'stack');
+export const reconcileMirrors = (deps: Deps<'ec2'>, options: { backoff?: BackoffOptions; pacer?: Pacer; metrics?: CountMetric } = {}) => {
+  const metrics = options.metrics ?? powertoolsCount;
+  const config = FUNCTION_CONFIGS.reconcileMirrors.pick(deps.config);
+  const fleetTargetId = config.fleetTargetId;
+  const fleetFilterId = config.fleetFilterId;
+  const stack = config.stack;
   const backoff = options.backoff ?? { retries: 6, baseMs: 500, maxMs: 20_000 };
   // Five mutating calls a second leaves most of EC2's per-account budget to everything else.
   const pacer = options.pacer ?? createPacer(5);
@@ -74,7 +77,7 @@ export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions
       if (result.changes.length < DETAIL_LIMIT) result.changes.push(change);
     }
     for (const skip of plan.skipped) deps.logger.info('reconcile skip', { ...skip });
-    for (const [outcome, count] of Object.entries(result.outcomes)) if (count > 0) metrics(emfLine('mirrorhunt/reconcile', outcome, count, deps.now()));
+    for (const [outcome, count] of Object.entries(result.outcomes)) if (count > 0) metrics('ReconcileActions', outcome, count);
     deps.logger.info('reconcile finished', { dryRun, planned: result.planned, deferred: result.deferred, skipped: result.skipped, outcomes: result.outcomes });
     return result;
 
@@ -102,4 +105,4 @@ export const reconcileMirrors = (deps: Deps, options: { backoff?: BackoffOptions
   };
 };
 
-export const handler = lambdaHandler((deps) => reconcileMirrors(deps));
+export const handler = lambdaHandler((deps: Deps<'ec2'>) => reconcileMirrors(deps), { ec2: EC2Client });

@@ -1,7 +1,8 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { z } from 'zod';
+import * as z from 'zod';
 import { required } from '../shared/config';
-import { getObjectText } from '../shared/adapters/s3';
+import { getObjectText, listKeys } from '../shared/adapters/s3';
 import { importFindings } from '../shared/adapters/securityhub';
 import { reportKeys } from '../shared/domain/layout';
 import { parseExecutionArn, type InvestigationReport } from '../shared/domain/report';
@@ -31,7 +32,7 @@ const statusChangeSchema = z
 export type SecurityHubOutcome = { outcome: 'imported'; findingId: string; verdict: string } | { outcome: 'skipped'; reason: string };
 
 /** Sends the investigation's verdict to Security Hub when its execution ends. */
-export const reportToSecurityHub = (deps: Deps, securityHub: SecurityHubClient) => {
+export const reportToSecurityHub = (deps: Deps<'s3'>, securityHub: SecurityHubClient) => {
   const bucket = required(deps.config, 'logBucket');
   return async (event: unknown): Promise<SecurityHubOutcome> => {
     const { detail } = parseOrThrow(statusChangeSchema, event, 'Step Functions status change event');
@@ -39,7 +40,10 @@ export const reportToSecurityHub = (deps: Deps, securityHub: SecurityHubClient) 
     const arn = parseExecutionArn(detail.executionArn);
     if (!arn) return { outcome: 'skipped', reason: `not an execution ARN: ${detail.executionArn}` };
     const keys = reportKeys(detail.name);
-    const text = await getObjectText(deps.clients.s3, bucket, keys.json);
+    // Listed first: the role may list only under reports/ (s3:prefix), which a GetObject of a
+    // missing key does not carry, so that GetObject would answer 403 rather than 404.
+    const written = (await listKeys(deps.clients.s3, bucket, keys.json, 1)).includes(keys.json);
+    const text = written ? await getObjectText(deps.clients.s3, bucket, keys.json) : undefined;
     const ctx = { partition: arn.partition, region: arn.region, accountId: arn.account, now: deps.now(), reportUrl: s3ConsoleObjectUrl(bucket, keys.html, arn.region), reportJsonUri: `s3://${bucket}/${keys.json}` };
     let finding: Record<string, unknown> | undefined;
     if (text !== undefined) {
@@ -57,4 +61,4 @@ export const reportToSecurityHub = (deps: Deps, securityHub: SecurityHubClient) 
   };
 };
 
-export const handler = lambdaHandler((deps) => reportToSecurityHub(deps, new SecurityHubClient({})));
+export const handler = lambdaHandler((deps: Deps<'s3'>) => reportToSecurityHub(deps, new SecurityHubClient({})), { s3: S3Client });

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
 import { describeInstance, describeVpcCidrs, existingSessions, instanceIdForNetworkInterface, mirrorTargetNetworkInterfaces } from '../shared/adapters/ec2';
 import { eastWestFilterRules } from '../shared/domain/filter-rules';
 import { parseInvestigationRequest } from '../shared/domain/request';
@@ -14,7 +15,7 @@ const inputSchema = z.object({
 });
 
 /** First step: validate the request and find out what can be mirrored, before anything is created. */
-export const resolveTarget = (deps: Deps) => async (raw: unknown): Promise<InvestigationState> => {
+export const resolveTarget = (deps: Deps<'ec2'>) => async (raw: unknown): Promise<InvestigationState> => {
   const { input, execution } = parseOrThrow(inputSchema, raw, 'Resolve Target input');
   const request = parseInvestigationRequest(input);
   const ec2 = deps.clients.ec2;
@@ -45,4 +46,4 @@ export const resolveTarget = (deps: Deps) => async (raw: unknown): Promise<Inves
   };
 };
 
-export const handler = lambdaHandler(resolveTarget);
+export const handler = lambdaHandler(resolveTarget, { ec2: EC2Client });

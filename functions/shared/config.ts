@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import findingTypes from './domain/data/finding-types.json';
 import { ConfigError } from './errors';
 
@@ -72,7 +72,8 @@ export interface Config {
   stack?: string;
 }
 
-const ENV_NAMES: Record<keyof Config, string> = {
+/** The environment variables each setting is read from. */
+export const ENV_NAMES: Record<keyof Config, string | string[]> = {
   logBucket: 'LOG_BUCKET',
   stateMachineArn: 'STATE_MACHINE_ARN',
   minSeverity: 'MIN_SEVERITY',
@@ -91,7 +92,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   fleetTargetId: 'FLEET_TARGET_ID',
   fleetFilterId: 'FLEET_FILTER_ID',
   fleetVni: 'FLEET_VNI',
-  mirrorScope: 'MIRROR_VPC_IDS',
+  mirrorScope: ['MIRROR_VPC_IDS', 'MIRROR_SUBNET_IDS', 'MIRROR_OPT_IN_TAGS', 'MIRROR_OPT_OUT_TAGS', 'MIRROR_SCOPE_COMBINE', 'MIRROR_ENI_MODE'],
   stoppedInstancePolicy: 'STOPPED_INSTANCE_POLICY',
   reconcileDryRun: 'RECONCILE_DRY_RUN',
   reconcileMaxActions: 'RECONCILE_MAX_ACTIONS',
@@ -144,6 +145,35 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 /** A setting this function cannot work without. */
 export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
   const value = config[key];
-  if (value === undefined || value === null) throw new ConfigError(`environment variable ${ENV_NAMES[key]} is required by this function`);
+  if (value === undefined || value === null) throw new ConfigError(`environment variable ${[ENV_NAMES[key]].flat().join(' / ')} is required by this function`);
   return value as NonNullable<Config[K]>;
+}
+
+/**
+ * What one function reads from the environment: the settings it cannot work without (typed as
+ * present once `pick` has checked them, failing loudly with the variable's name) and the ones it
+ * takes when set. `env` is the variable list serverless.yml must give that function, and the
+ * template test holds serverless.yml to it.
+ */
+export interface FunctionConfig<R extends keyof Config, O extends keyof Config> {
+  required: readonly R[];
+  optional: readonly O[];
+  env: string[];
+  pick(config: Config): Config & { [K in R]-?: NonNullable<Config[K]> };
+}
+
+export function functionConfig<R extends keyof Config, O extends keyof Config = never>(required: readonly R[], optional: readonly O[] = []): FunctionConfig<R, O> {
+  return {
+    required,
+    optional,
+    env: [...required, ...optional].flatMap((key) => [ENV_NAMES[key]].flat()),
+    pick: (config) => {
+      for (const key of required) requiredValue(config, key);
+      return config as Config & { [K in R]-?: NonNullable<Config[K]> };
+    },
+  };
+}
+
+function requiredValue<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
+  return required(config, key);
 }

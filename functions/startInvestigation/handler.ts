@@ -1,6 +1,7 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { assessFinding, executionNameForFinding, parseFindingEvent } from '../shared/domain/finding';
 import { requestFromFinding } from '../shared/domain/request';
-import { required } from '../shared/config';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { startExecution } from '../shared/adapters/sfn';
 import { lambdaHandler, type Deps } from '../shared/runtime';
 import { InvalidInputError } from '../shared/errors';
@@ -17,8 +18,9 @@ export type TriggerOutcome =
  * event is rejected with a log line naming what was wrong and starts nothing; it is not thrown,
  * because a retry of the same bad event can only fail the same way.
  */
-export const startInvestigation = (deps: Deps) => {
-  const stateMachineArn = required(deps.config, 'stateMachineArn');
+export const startInvestigation = (deps: Deps<'sfn'>) => {
+  const config = FUNCTION_CONFIGS.startInvestigation.pick(deps.config);
+  const stateMachineArn = config.stateMachineArn;
   const policy = { minSeverity: deps.config.minSeverity, types: deps.config.findingTypes, allowSamples: deps.config.allowSampleFindings };
   /**
    * A responder chose the Security Hub custom action on these findings: their choice stands in
@@ -78,4 +80,4 @@ export const startInvestigation = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(startInvestigation);
+export const handler = lambdaHandler(startInvestigation, { sfn: SFNClient });

@@ -1,5 +1,8 @@
-import { z } from 'zod';
-import { required } from '../shared/config';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import * as z from 'zod';
+import { FUNCTION_CONFIGS } from '../shared/function-configs';
 import { findManagedResources } from '../shared/adapters/ec2';
 import { executionArnFor, executionStatus } from '../shared/adapters/sfn';
 import { planSweep, type IncidentFacts, type SweepDecision } from '../shared/domain/sweep';
@@ -22,9 +25,10 @@ export interface SweepReport {
  * another stage's, are never seen, let alone touched: another stage's executions are unknown to
  * this stage's state machine, which would otherwise read as "over".
  */
-export const sweepOrphans = (deps: Deps) => {
-  const scope = { bucket: required(deps.config, 'logBucket'), stack: required(deps.config, 'stack') };
-  const stateMachineArn = required(deps.config, 'stateMachineArn');
+export const sweepOrphans = (deps: Deps<'ec2' | 's3' | 'sfn'>) => {
+  const config = FUNCTION_CONFIGS.sweepOrphans.pick(deps.config);
+  const scope = { bucket: config.logBucket, stack: config.stack };
+  const stateMachineArn = config.stateMachineArn;
   return async (raw: unknown): Promise<SweepReport> => {
     const input = parseOrThrow(inputSchema, raw ?? {}, 'sweeper input');
     const dryRun = input.dryRun ?? deps.config.sweepDryRun;
@@ -53,4 +57,4 @@ export const sweepOrphans = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(sweepOrphans);
+export const handler = lambdaHandler(sweepOrphans, { ec2: EC2Client, s3: S3Client, sfn: SFNClient });

@@ -1,6 +1,7 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { required } from '../shared/config';
 import { listKeys, putObject } from '../shared/adapters/s3';
-import { bindParameters, listHunts, parameterValues, readQuery } from '../shared/hunting/pack';
+import { bindParameters, listHunts, MAX_MODIFIER_DSTS, parameterValues, readQuery } from '../shared/hunting/pack';
 import { reportKeys } from '../shared/domain/layout';
 import { buildReport, renderMarkdown, reportSubject, reportSummary, type ReportContext } from '../shared/domain/report';
 import { asState, type InvestigationState, type ReportResult } from '../shared/domain/state';
@@ -17,11 +18,13 @@ function athenaQueries(state: InvestigationState): ReportContext['athenaQueries'
     pivotIps: state.request.pivotIps,
     pivotDomains: state.request.pivotDomains,
   });
-  return listHunts().map((h) => ({ name: h.name, parameters: bindParameters(readQuery(h.name), values) }));
+  // The prevalence modifier is asked about the destinations the hunts found, as runHuntPack asks it.
+  const dsts = [...new Set(state.hunts.threats.findings.map((t) => t.dst).filter((d): d is string => !!d))].sort().slice(0, MAX_MODIFIER_DSTS).join(',');
+  return listHunts().map((h) => ({ name: h.name, parameters: bindParameters(readQuery(h.name), { ...values, dsts }) }));
 }
 
 /** JSON for machines, Markdown and HTML for people, all under reports/<incident>/; returns the SNS subject and message. */
-export const writeReport = (deps: Deps) => {
+export const writeReport = (deps: Deps<'s3'>) => {
   const bucket = required(deps.config, 'logBucket');
   return async (input: unknown): Promise<ReportResult> => {
     const state = asState(input);
@@ -59,4 +62,4 @@ export const writeReport = (deps: Deps) => {
   };
 };
 
-export const handler = lambdaHandler(writeReport);
+export const handler = lambdaHandler(writeReport, { s3: S3Client });

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
  * component documents, gzipped and base64-encoded: the stack then needs no artifact bucket
  * upload, and base64 never contains `${`, which Serverless would try to resolve as a variable.
  * Run `npx tsx infra/sensor/image-pipeline.ts` after changing anything under files/;
- * test/unit/sensor/image-pipeline.test.ts fails while the YAML is stale.
+ * test/unit/infra/sensor/image-pipeline.test.ts fails while the YAML is stale.
  */
 
 const ROOT = join(__dirname, '..', '..');

@@ -2,7 +2,6 @@ import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
-import { SecurityHubClient, SecurityHubServiceException } from '@aws-sdk/client-securityhub';
 import { SimClock } from './clock';
 import { SimulatedRouteTables } from './route-tables';
 import { DEFAULT_EC2_QUOTAS, DEFAULT_EC2_TIMINGS, SimulatedEc2, type Ec2Quotas, type Ec2Timings } from './ec2';
@@ -11,7 +10,6 @@ import { FaultInjector } from './faults';
 import type { IamEvaluator } from './iam/evaluate';
 import { SimulatedSns, SimulatedSsm } from './messaging';
 import { SimulatedS3 } from './s3';
-import { SimulatedSecurityHub } from './securityhub';
 import { IdFactory, SimFailure, type Tags } from './support';
 
 export interface SimulatedAccountOptions {
@@ -68,7 +66,6 @@ const EXCEPTIONS: Record<string, ExceptionClass> = {
   s3: S3ServiceException as unknown as ExceptionClass,
   ssm: SSMServiceException as unknown as ExceptionClass,
   sns: SNSServiceException as unknown as ExceptionClass,
-  securityhub: SecurityHubServiceException as unknown as ExceptionClass,
 };
 
 /** How each service answers an IAM denial (error code, HTTP status). */
@@ -97,7 +94,6 @@ export class SimulatedAccount {
   readonly s3: SimulatedS3;
   readonly ssm = new SimulatedSsm();
   readonly sns: SimulatedSns;
-  readonly securityHub: SimulatedSecurityHub;
   readonly faults = new FaultInjector();
   /** DescribeRouteTables, kept apart from the EC2 simulation (route-tables.ts). */
   readonly routeTables = new SimulatedRouteTables(() => this.ec2.vpcList().map((v) => ({ vpcId: v.VpcId ?? '', cidr: v.CidrBlock ?? '' })));
@@ -107,10 +103,9 @@ export class SimulatedAccount {
   /** IAM in the loop: when set, calls made through `clients(principal)` are evaluated against that principal's policies. */
   iam?: IamEvaluator;
   /** Make the ids created by the call with this index settle late (eventual consistency as a fault). */
-  readonly lateIds: Array<{ callIndex: number; seconds: number; misses: number }> = [];
+  readonly lateIds: Array<{ callIndex: number; seconds: number; misses: number; calls: number }> = [];
   private readonly services = new Map<string, RegisteredService>();
   private readonly cached = new Map<string, { ec2: EC2Client; s3: S3Client; ssm: SSMClient; sns: SNSClient }>();
-  private cachedSecurityHub?: SecurityHubClient;
 
   constructor(options: SimulatedAccountOptions) {
     this.clock = options.clock ?? new SimClock();
@@ -125,14 +120,8 @@ export class SimulatedAccount {
     this.s3 = new SimulatedS3(options.s3Root);
     this.iamEnabled = options.iam ?? true;
     this.sns = new SimulatedSns(this.region, this.accountId);
-    this.securityHub = new SimulatedSecurityHub(this.region, this.accountId);
   }
 
-  /** A Security Hub client answered by the simulation (its own getter, so clients() keeps its shape). */
-  securityHubClient(): SecurityHubClient {
-    this.cachedSecurityHub ??= this.wire(new SecurityHubClient({ region: this.region, credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, maxAttempts: 1 }), 'securityhub');
-    return this.cachedSecurityHub;
-  }
 
   /**
    * The SDK clients, answered by this account. With a `principal` (a function key such as
@@ -206,13 +195,12 @@ export class SimulatedAccount {
     const late = this.lateIds.find((l) => l.callIndex === call.index);
     try {
       if (principal && this.iam) await this.authorize(service, operation, input, principal, call);
-      if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses };
+      if (late) this.ec2.store.lagNextCreate = { seconds: late.seconds, misses: late.misses, calls: late.calls };
       if (service === 'ec2' && operation === 'DescribeRouteTables') output = this.routeTables.describe(input);
       else if (service === 'ec2') output = this.ec2.handle(operation, input);
       else if (service === 's3') output = await this.s3.handle(operation, input);
       else if (service === 'ssm') output = this.ssm.handle(operation, input);
       else if (service === 'sns') output = this.sns.handle(operation, input);
-      else if (service === 'securityhub') output = this.securityHub.handle(operation, input);
       else output = await this.requireService(service).handle(operation, input);
     } catch (error) {
       if (error instanceof SimFailure) {

@@ -58,6 +58,7 @@ export class SimulatedEc2 {
 
   handle(operation: string, input: Record<string, unknown>): Record<string, unknown> {
     this.store.tick();
+    this.store.callCount += 1;
     return runOperation(this.store, operation, input);
   }
 

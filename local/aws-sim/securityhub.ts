@@ -1,3 +1,6 @@
+import { SecurityHubClient, SecurityHubServiceException } from '@aws-sdk/client-securityhub';
+import type { ExceptionClass, RegisteredService, SimulatedAccount } from './account';
+import type { AuthCheck } from './ec2/operation';
 import { fail } from './support';
 
 type Input = Record<string, unknown>;
@@ -19,7 +22,10 @@ type Input = Record<string, unknown>;
  * - An account without Security Hub enabled answers InvalidAccessException. Our choice of code:
  *   the API reference lists it among BatchImportFindings' errors; the message wording is ours.
  */
-export class SimulatedSecurityHub {
+export class SimulatedSecurityHub implements RegisteredService {
+  readonly exception = SecurityHubServiceException as unknown as ExceptionClass;
+  /** Security Hub refuses an IAM-denied call with AccessDeniedException, HTTP 403 (API reference, Common Errors). */
+  readonly denied = { code: 'AccessDeniedException', httpStatus: 403 };
   /** Imported findings by ProductArn + Id, as Security Hub indexes them. */
   private readonly findings = new Map<string, Record<string, unknown>>();
   enabled = true;
@@ -28,6 +34,13 @@ export class SimulatedSecurityHub {
     private readonly region: string,
     private readonly accountId: string,
   ) {}
+
+  /** BatchImportFindings acts on the product resource type (Service Authorization Reference for Security Hub). */
+  authorization(operation: string, input: Input): AuthCheck[] {
+    if (operation !== 'BatchImportFindings') return [];
+    const products = [...new Set(((input.Findings as Input[] | undefined) ?? []).map((f) => String(f.ProductArn ?? '')))];
+    return [{ action: 'securityhub:BatchImportFindings', resources: products.map((arn) => ({ type: 'product', arn })) }];
+  }
 
   imported(): Array<Record<string, unknown>> {
     return [...this.findings.values()];
@@ -66,4 +79,24 @@ export class SimulatedSecurityHub {
     for (const k of ['CreatedAt', 'UpdatedAt']) if (Number.isNaN(Date.parse(String(f[k])))) return `${k} is not an ISO 8601 time`;
     return undefined;
   }
+}
+
+/**
+ * Registers Security Hub with a simulated account (its `registerService` hook) and returns the
+ * simulation and a client answered by it, as `principal` (a function key) when IAM is in the loop.
+ */
+export function useSecurityHub(account: SimulatedAccount): { hub: SimulatedSecurityHub; client: (principal?: string) => SecurityHubClient } {
+  const hub = new SimulatedSecurityHub(account.region, account.accountId);
+  account.registerService('securityhub', hub);
+  const clients = new Map<string, SecurityHubClient>();
+  const client = (principal?: string): SecurityHubClient => {
+    const key = principal ?? '';
+    let c = clients.get(key);
+    if (!c) {
+      c = account.client(new SecurityHubClient({ region: account.region, credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, maxAttempts: 1 }), 'securityhub', principal);
+      clients.set(key, c);
+    }
+    return c;
+  };
+  return { hub, client };
 }

@@ -249,4 +249,19 @@ describe('investigate, run locally on the simulated account', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(ours(h.account)).toEqual([]);
   });
+
+  it('rides out a just-created security group, filter and target answering NotFound to the next call (eventual consistency), leaving nothing behind', async () => {
+    // Prepare: every id a create hands out is missed twice by other calls before it appears
+    const h = harness(undefined, { timings: { consistencyLagSeconds: 60, consistencyLagMisses: 2 } });
+
+    // Act
+    const { execution, state } = await investigate(h);
+
+    // Assess
+    const missed = new Set(h.account.calls.filter((c) => c.error?.endsWith('.NotFound')).map((c) => `${c.operation} ${c.error}`));
+    expect([...missed]).toEqual(expect.arrayContaining(['AuthorizeSecurityGroupIngress InvalidGroup.NotFound', 'ModifyTrafficMirrorFilterNetworkServices InvalidTrafficMirrorFilterId.NotFound']));
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(state?.report?.outcome).toBe('completed');
+    expect(ours(h.account)).toEqual([]);
+  });
 });

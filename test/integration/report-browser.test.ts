@@ -13,7 +13,7 @@ import { buildReport } from '../../functions/shared/domain/report';
 import { renderReportHtml } from '../../functions/shared/report/html';
 import { writeSyntheticZeekLogs } from '../../local/synthetic/zeek-traffic';
 import { tempDir } from '../support/temp';
-import { completedState } from '../unit/report/fixtures';
+import { completedState } from '../support/report-fixtures';
 
 const CHROMIUM = ['chromium', 'chromium-browser'].find((c) => spawnSync('which', [c]).status === 0);
 const OUT = join(__dirname, '..', 'output', 'report-browser');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import { clientToken } from './ids';
 import { mirroringSupport } from './instance-types';
@@ -228,14 +228,5 @@ export function decideEnis(
     const choice = chooseSessionNumber(sessions, 'last');
     if (!choice.ok) return { networkInterfaceId: id, outcome: choice.reason === 'quota-full' ? 'quota-full' : 'not-mirrorable', reason: choice.detail };
     return { networkInterfaceId: id, outcome: 'create', sessionNumber: choice.sessionNumber, reason: choice.warnings.join('; ') || 'mirroring to the fleet' };
-  });
-}
-
-/** One CloudWatch Embedded Metric Format line: the metric is extracted from the log, no PutMetricData call. */
-export function emfLine(namespace: string, outcome: string, count: number, timestamp: Date): string {
-  return JSON.stringify({
-    _aws: { Timestamp: timestamp.getTime(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['Outcome']], Metrics: [{ Name: 'EnisProcessed', Unit: 'Count' }] }] },
-    Outcome: outcome,
-    EnisProcessed: count,
   });
 }

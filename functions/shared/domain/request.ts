@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from './validation';
 import { FINDING_TYPE, GUARDDUTY_FINDING_ARN, type Finding } from './finding';
 

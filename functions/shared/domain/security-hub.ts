@@ -13,7 +13,7 @@
  *   (SchemaVersion 2018-10-08; Title <= 256, Description <= 1024 characters; types and severity in
  *   FindingProviderFields).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InvestigationReport } from './report';
 import { parseFindingEvent, type Finding } from './finding';
 import { parseOrThrow } from './validation';

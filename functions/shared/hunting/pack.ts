@@ -52,6 +52,8 @@ export interface HuntOutcome {
   error?: string;
   /** The query's own `LIMIT` when it returned that many rows: there may be more than shown. */
   limitReached?: number;
+  /** The prevalence modifier's answer. */
+  prevalence?: Prevalence;
 }
 
 type Row = Record<string, SqlValue>;
@@ -75,6 +77,16 @@ interface HuntDefinition {
   title: string;
   description: string;
   toFindings(rows: Row[], ctx: HuntContext): HuntFinding[];
+  /** A modifier runs after the hunts, with `dsts` (the pairs' destinations) among its parameters. */
+  modifier?: (rows: Row[], ctx: HuntContext) => Pick<HuntOutcome, 'prevalence'>;
+}
+
+/** RITA's destination prevalence: the share of internal hosts that contacted each destination. */
+export interface Prevalence {
+  /** Internal hosts seen as sources in the window. */
+  networkSize: number;
+  /** Per destination, internal hosts that contacted it (only for the ranked pairs' destinations). */
+  byDst: Record<string, number>;
 }
 
 /** Beacons below RITA's lowest bucket (0.5) are noise in a report. */
@@ -432,6 +444,23 @@ const HUNTS: HuntDefinition[] = [
     description: 'DNS queries, HTTP hosts and TLS server names matching the domains named by the finding.',
     toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pivot-domain' as const, src: str(r.src), dst: str(r.dst), host: str(r.name) }, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
   },
+  {
+    name: 'prevalence',
+    title: 'Destination prevalence (a modifier, not a hunt)',
+    description: "Not a hunt: how many internal hosts contacted each ranked pair's destination, for RITA's prevalence modifier.",
+    toFindings: () => [],
+    modifier: (rows, ctx) => {
+      const internal = new Set<string>();
+      const byDst: Record<string, Set<string>> = {};
+      for (const r of rows) {
+        const src = str(r.src);
+        if (!ctx.scope.isInternal(src)) continue;
+        if (str(r.row_kind) === 'host') internal.add(src);
+        else (byDst[str(r.dst)] ??= new Set()).add(src);
+      }
+      return { prevalence: { networkSize: internal.size, byDst: Object.fromEntries(Object.entries(byDst).map(([d, set]) => [d, set.size])) } };
+    },
+  },
 ];
 
 /** Epoch seconds below this (2001-09-09) are a capture's relative clock, not dates. */
@@ -607,6 +636,9 @@ export function parameterValues(params: HuntParams): Record<string, SqlParam> {
   };
 }
 
+/** Destinations a modifier query is asked about: bounds the size of its one list parameter. */
+export const MAX_MODIFIER_DSTS = 2000;
+
 export function bindParameters(query: QueryFile, values: Record<string, SqlParam>): SqlParam[] {
   return query.params.map((p) => {
     const v = values[p];
@@ -626,16 +658,17 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
   const values = parameterValues(params);
   const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }, mode: params.mode ?? 'capture', scope: createScope(params.scope ?? DEFAULT_SCOPE, params.hosts) };
   const selected = options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS;
-  const runOne = async (hunt: HuntDefinition): Promise<HuntOutcome> => {
+  const runOne = async (hunt: HuntDefinition, extra: Record<string, SqlParam> = {}): Promise<HuntOutcome> => {
     const started = Date.now();
     try {
       const query = readQuery(hunt.name, queriesDir);
-      const run = await engine.run(query.sql, bindParameters(query, values));
+      const run = await engine.run(query.sql, bindParameters(query, { ...values, ...extra }));
       const limit = queryLimit(query.sql);
       return {
         name: hunt.name,
         title: hunt.title,
         findings: hunt.toFindings(run.rows, ctx).filter((f) => inScope(f, ctx.scope)),
+        ...(hunt.modifier ? hunt.modifier(run.rows, ctx) : {}),
         rowsReturned: run.rows.length,
         elapsedMs: run.elapsedMs,
         ...(run.bytesScanned !== undefined ? { bytesScanned: run.bytesScanned } : {}),
@@ -649,15 +682,26 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
       return { name: hunt.name, title: hunt.title, findings: [], rowsReturned: 0, elapsedMs: Date.now() - started, error: `${err.name}: ${err.message}` };
     }
   };
-  const outcomes: HuntOutcome[] = new Array(selected.length);
+  const hunts = selected.filter((h) => !h.modifier);
+  const outcomes: HuntOutcome[] = new Array(hunts.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < selected.length) {
+    while (next < hunts.length) {
       const i = next++;
-      outcomes[i] = await runOne(selected[i] as HuntDefinition);
+      outcomes[i] = await runOne(hunts[i] as HuntDefinition);
     }
   };
   const lanes = Math.max(1, Math.floor(options.concurrency ?? engine.concurrency ?? 1));
-  await Promise.all(Array.from({ length: Math.min(lanes, selected.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(lanes, hunts.length) }, worker));
+  // Modifiers look only at what the hunts found: the pairs' destinations, at most MAX_MODIFIER_DSTS.
+  const dsts = new Set<string>();
+  for (const o of outcomes) {
+    for (const f of o.findings) {
+      if (f.subject?.kind !== 'pair') continue;
+      if (f.subject.dst) dsts.add(f.subject.dst);
+      if (Array.isArray(f.evidence.dsts)) for (const d of f.evidence.dsts as unknown[]) dsts.add(String(d));
+    }
+  }
+  for (const modifier of selected.filter((h) => h.modifier)) outcomes.push(await runOne(modifier, { dsts: csv([...dsts].sort().slice(0, MAX_MODIFIER_DSTS)) }));
   return outcomes;
 }

@@ -7,7 +7,7 @@
  * tunnelling, exfiltration, TLS, pivots, Zeek notices, SSH) rank beside it by severity, then
  * score, then `key` (stable: the same input always gives the same order).
  */
-import type { HuntFinding, HuntOutcome } from './pack';
+import type { HuntFinding, HuntOutcome, Prevalence } from './pack';
 import { SEVERITY_RANK, severityOf, type Severity } from './severity';
 
 export type ScoringMode =
@@ -163,7 +163,44 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function mergePair(key: string, parts: Part[]): Threat {
+/**
+ * RITA v5's bucketed threat score (`calculateBucketedScore`, activecm/rita analysis): below the
+ * base threshold 0; between base and low from 0.2 (none) to 0.4 (low); low to medium 0.4 to 0.6;
+ * medium to high 0.6 to 0.8, capped at high.
+ */
+export function ritaBucketed(value: number, [base, low, medium, high]: readonly [number, number, number, number]): number {
+  if (value < base) return 0;
+  if (value < low) return 0.2 + ((value - base) / (low - base)) * 0.2;
+  if (value < medium) return 0.4 + ((value - low) / (medium - low)) * 0.2;
+  return 0.6 + ((Math.min(value, high) - medium) / (high - medium)) * 0.2;
+}
+
+/**
+ * RITA's thresholds and modifiers (activecm/rita default_config.hjson and analysis code): long
+ * connection 1/4/8/12 h; strobe in the "high" category (0.8); modifiers first seen +0.15
+ * (everything in a fresh capture is new), prevalence ≤ 2% +0.15 / ≥ 50% −0.15, missing Host +0.10,
+ * rare signature +0.15. Beacon: 50/75/90/100, the thresholds RITA's integration tests run with —
+ * its published final scores (rita-conformance/EXPECTED.md: 0.673 → 0.18839 + 0.15) reproduce
+ * with 75 and not with the 70 that default_config.hjson ships.
+ */
+export const RITA_FINAL = {
+  beacon: [50, 75, 90, 100] as const,
+  longConnection: [3600, 14_400, 28_800, 43_200] as const,
+  strobe: 0.8,
+  firstSeen: 0.15,
+  prevalenceLow: { share: 0.02, delta: 0.15 },
+  prevalenceHigh: { share: 0.5, delta: -0.15 },
+};
+
+/** Internal hosts below which prevalence is not a modifier of our score (RITA's final score still applies it). */
+export const PREVALENCE_MIN_NETWORK = 10;
+
+function prevalenceShare(prevalence: Prevalence | undefined, addresses: string[]): number | undefined {
+  if (!prevalence || prevalence.networkSize === 0 || addresses.length === 0) return undefined;
+  return Math.max(...addresses.map((a) => prevalence.byDst[a] ?? 0)) / prevalence.networkSize;
+}
+
+function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat {
   const first = parts[0]?.finding.subject;
   const src = first?.src ?? '';
   const host = parts.map((p) => p.finding.subject?.host).find((h) => h !== undefined && h !== '');
@@ -187,14 +224,30 @@ function mergePair(key: string, parts: Part[]): Threat {
     const e = rare.finding.evidence;
     modifiers.push({ name: 'rare-signature', delta: MODIFIERS.rareSignature, detail: e.user_agent !== undefined ? `user agent "${String(e.user_agent)}" used for this destination only` : `JA3 ${String(e.ja3)} used for this destination only` });
   }
+  // RITA's prevalence modifier, where a network makes it meaningful: a destination one of many
+  // internal hosts talks to is rarer than one they all use. With a handful of hosts (one
+  // investigated instance) every destination is "used by all" and the modifier says nothing.
+  const shareOf = prevalenceShare(prevalence, host ? [] : addresses);
+  if (shareOf !== undefined && (prevalence?.networkSize ?? 0) >= PREVALENCE_MIN_NETWORK) {
+    if (shareOf <= RITA_FINAL.prevalenceLow.share) modifiers.push({ name: 'rare-destination', delta: RITA_FINAL.prevalenceLow.delta, detail: `contacted by ${Math.round(shareOf * 1000) / 10}% of ${prevalence?.networkSize} internal hosts` });
+    else if (shareOf >= RITA_FINAL.prevalenceHigh.share) modifiers.push({ name: 'common-destination', delta: RITA_FINAL.prevalenceHigh.delta, detail: `contacted by ${Math.round(shareOf * 100)}% of ${prevalence?.networkSize} internal hosts` });
+  }
   const noHost = parts.find((p) => p.hunt === 'http-no-host');
   if (noHost) modifiers.push({ name: 'missing-host-header', delta: MODIFIERS.missingHost, detail: `${String(noHost.finding.evidence.requests)} HTTP request(s) without a Host header` });
-  const score = round3(Math.min(1, base + modifiers.reduce((n, m) => n + m.delta, 0)));
-  const ports = [...new Set(parts.flatMap((p) => {
+  const score = round3(Math.max(0, Math.min(1, base + modifiers.reduce((n, m) => n + m.delta, 0))));
+  // RITA's own final score, computed its way (for calibration and for readers who know RITA).
+  const share = shareOf;
+  const ritaBase = Math.max(beacon ? ritaBucketed(beacon.score * 100, RITA_FINAL.beacon) : 0, longSeconds >= RITA_FINAL.longConnection[0] ? ritaBucketed(longSeconds, RITA_FINAL.longConnection) : 0, strobe ? RITA_FINAL.strobe : 0);
+  const ritaPrevalence = share === undefined ? 0 : share <= RITA_FINAL.prevalenceLow.share ? RITA_FINAL.prevalenceLow.delta : share >= RITA_FINAL.prevalenceHigh.share ? RITA_FINAL.prevalenceHigh.delta : 0;
+  const ritaModifiers = RITA_FINAL.firstSeen + ritaPrevalence + (noHost ? MODIFIERS.missingHost : 0) + (rare ? MODIFIERS.rareSignature : 0);
+  const ritaFinalScore = ritaBase > 0 ? round3(ritaBase + ritaModifiers) : undefined;
+  const ports = [...new Set(parts.flatMap((p): number[] => {
     const e = p.finding.evidence;
     if (Array.isArray(e.ports)) return (e.ports as unknown[]).map(Number);
     if (typeof e.ports === 'string') return e.ports.split(',').filter(Boolean).map(Number);
     if (typeof e.port === 'number') return [e.port];
+    // Volume hunts give the lowest and highest port only (a list for every pair costs too much).
+    if (typeof e.lowest_port === 'number') return e.highest_port === e.lowest_port ? [e.lowest_port] : [e.lowest_port, Number(e.highest_port)];
     return [];
   }))].filter((p) => Number.isFinite(p)).sort((a, b) => a - b);
   const times = parts.flatMap((p) => [p.finding.evidence.firstSeen, p.finding.evidence.lastSeen]).filter((t): t is string => typeof t === 'string').sort();
@@ -208,6 +261,8 @@ function mergePair(key: string, parts: Part[]): Threat {
   const evidence: Record<string, unknown> = {
     components,
     modifiers,
+    ...(ritaFinalScore !== undefined ? { ritaFinalScore } : {}),
+    ...(share !== undefined ? { prevalence: round3(share) } : {}),
     ...(addresses.length > 0 ? { addresses } : {}),
     ...(ports.length > 0 ? { ports } : {}),
     ...(times.length > 0 ? { firstSeen: times[0], lastSeen: times[times.length - 1] } : {}),
@@ -298,7 +353,8 @@ export function buildThreatList(outcomes: HuntOutcome[], options: { mode: Scorin
     into.push(...parts);
     pairs.delete(key);
   }
-  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts)), ...singles].sort(byRank);
+  const prevalence = outcomes.find((o) => o.prevalence)?.prevalence;
+  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence)), ...singles].sort(byRank);
   let withSeries = 0;
   for (const [i, t] of threats.entries()) {
     t.rank = i + 1;

@@ -59,9 +59,11 @@ export interface Ec2Timings {
   consistencyLagSeconds: number;
   /** How many lookups by other calls miss an unsettled id before it appears anyway. */
   consistencyLagMisses: number;
+  /** How many further EC2 calls (of any kind) pass before an unsettled id appears anyway. */
+  consistencyLagCalls: number;
 }
 
-export const DEFAULT_EC2_TIMINGS: Ec2Timings = { bootSeconds: 30, shutdownSeconds: 20, stopSeconds: 15, terminatedVisibleSeconds: 3600, launchInvisibleSeconds: 0, consistencyLagSeconds: 0, consistencyLagMisses: 2 };
+export const DEFAULT_EC2_TIMINGS: Ec2Timings = { bootSeconds: 30, shutdownSeconds: 20, stopSeconds: 15, terminatedVisibleSeconds: 3600, launchInvisibleSeconds: 0, consistencyLagSeconds: 0, consistencyLagMisses: 2, consistencyLagCalls: 4 };
 
 export interface SimVpc {
   id: string;
@@ -209,9 +211,11 @@ export class Ec2Store {
   /** ClientToken → what the first call with it created and a fingerprint of its parameters. */
   private readonly tokens = new Map<string, { fingerprint: string; result: unknown }>();
   /** Id → when other calls start to see it (eventual consistency): a simulated time, and lookups that must miss it first. */
-  private readonly settling = new Map<string, { at: number; misses: number }>();
+  private readonly settling = new Map<string, { at: number; misses: number; atCall: number }>();
   /** Set by the account for one call: the ids that call creates settle late (a fault-matrix kind). */
-  lagNextCreate?: { seconds: number; misses: number };
+  lagNextCreate?: { seconds: number; misses: number; calls: number };
+  /** EC2 calls answered so far: a stand-in for the wall time that passes between calls, which the simulated clock does not count. */
+  callCount = 0;
   readonly ids: IdFactory;
   vniCounter = 0;
 
@@ -236,20 +240,22 @@ export class Ec2Store {
 
   /** A create call handed out `id`: under the consistency lag, other calls miss it for a while. */
   created(id: string): void {
-    const lag = this.lagNextCreate ?? (this.timings.consistencyLagSeconds > 0 ? { seconds: this.timings.consistencyLagSeconds, misses: this.timings.consistencyLagMisses } : undefined);
-    if (lag) this.settling.set(id, { at: this.clock.now().getTime() + lag.seconds * 1000, misses: lag.misses });
+    const lag =
+      this.lagNextCreate ??
+      (this.timings.consistencyLagSeconds > 0 ? { seconds: this.timings.consistencyLagSeconds, misses: this.timings.consistencyLagMisses, calls: this.timings.consistencyLagCalls } : undefined);
+    if (lag) this.settling.set(id, { at: this.clock.now().getTime() + lag.seconds * 1000, misses: lag.misses, atCall: this.callCount + lag.calls });
   }
 
   /**
    * Whether a call other than the one that created `id` can see it yet. An id settles when the
-   * simulated clock has passed its time or after it was missed `misses` times, whichever is
-   * first: the product's in-process backoff does not move the simulated clock, so a time alone
-   * could never settle during a retry loop.
+   * simulated clock has passed its time, after it was missed `misses` times, or after `calls`
+   * further EC2 calls, whichever is first: the product's in-process backoff and a fast failure
+   * path do not move the simulated clock, so a time alone could hide an id forever.
    */
   visible(id: string): boolean {
     const settling = this.settling.get(id);
     if (!settling) return true;
-    if (settling.at <= this.clock.now().getTime() || settling.misses <= 0) {
+    if (this.settled(settling)) {
       this.settling.delete(id);
       return true;
     }
@@ -260,7 +266,11 @@ export class Ec2Store {
   /** For listings: an unsettled id is left out (without using up one of its misses). */
   listed(id: string): boolean {
     const settling = this.settling.get(id);
-    return !settling || settling.at <= this.clock.now().getTime() || settling.misses <= 0;
+    return !settling || this.settled(settling);
+  }
+
+  private settled(settling: { at: number; misses: number; atCall: number }): boolean {
+    return settling.at <= this.clock.now().getTime() || settling.misses <= 0 || this.callCount >= settling.atCall;
   }
 
   // ---- time ----

@@ -44,13 +44,23 @@ function contextFor(resource: AuthResource | undefined, extra: Record<string, st
   return context;
 }
 
+/** Answers shared by every evaluator of the same policies object (each fault-matrix cell builds its own account). */
+const memos = new WeakMap<object, Map<string, Promise<boolean>>>();
+
 export class IamEvaluator {
-  private readonly memo = new Map<string, Promise<boolean>>();
+  private readonly memo: Map<string, Promise<boolean>>;
 
   constructor(
     private readonly policies: Record<string, FunctionPolicies>,
     private readonly accountId: string,
-  ) {}
+  ) {
+    let memo = memos.get(policies);
+    if (!memo) {
+      memo = new Map();
+      memos.set(policies, memo);
+    }
+    this.memo = memo;
+  }
 
   knows(principal: string): boolean {
     return principal in this.policies;
@@ -67,11 +77,14 @@ export class IamEvaluator {
       const types = await resourceTypesOf(check.action);
       // An action with no resource types (the Describe calls) is authorized on "*".
       const resources: Array<AuthResource | undefined> = types.length === 0 ? [undefined] : check.resources.filter((r) => types.some((t) => t.name === r.type));
-      for (const required of types.filter((t) => t.required)) {
+      // EC2 lists only the types a call always touches as required; Step Functions lists
+      // alternatives (DescribeExecution: execution or express), so only EC2 is held to the list.
+      for (const required of check.action.startsWith('ec2:') ? types.filter((t) => t.required) : []) {
         if (!check.resources.some((r) => r.type === required.name)) {
           throw new Error(`the simulation authorizes ${check.action} without its required resource type ${required.name}: complete the operation's authorize()`);
         }
       }
+      if (types.length > 0 && resources.length === 0) throw new Error(`the simulation authorizes ${check.action} on no resource type the action lists`);
       for (const resource of resources) {
         const arn = resource?.arn ?? '*';
         const allowed = await this.allowed(principal, check.action, arn, contextFor(resource, check.context));
@@ -83,7 +96,7 @@ export class IamEvaluator {
 
   /** One request evaluated; memoised, since an investigation asks the same questions many times. */
   allowed(principal: string, action: string, resource: string, context: Record<string, string | string[]>): Promise<boolean> {
-    const key = JSON.stringify([principal, action, resource, context]);
+    const key = JSON.stringify([this.accountId, principal, action, resource, context]);
     let result = this.memo.get(key);
     if (!result) {
       result = this.simulate(principal, action, resource, context);

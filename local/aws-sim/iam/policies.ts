@@ -164,7 +164,7 @@ export function simulatedStack(options: { region: string; accountId: string; buc
     arns: { LogBucket: `arn:aws:s3:::${options.bucket}` },
   };
   for (const role of ['SensorRole', 'FleetSensorRole']) ctx.arns[role] = roleArn(role, ctx);
-  for (const queue of ['StartInvestigation', 'CleanUpExecution', 'SweepOrphans', 'AutoMirror', 'ReconcileMirrors']) {
+  for (const queue of ['StartInvestigation', 'CleanUpExecution', 'SweepOrphans', 'AutoMirror', 'ReconcileMirrors', 'ReportToSecurityHub']) {
     ctx.arns[`${queue}DeadLetterQueue`] = `arn:aws:sqs:${region}:${accountId}:${service}-${stage}-${queue}-dlq`;
   }
   return ctx;

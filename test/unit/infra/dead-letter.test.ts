@@ -1,5 +1,5 @@
 import { packagedTemplate, resourcesOfType, type CfnResource, type CfnTemplate } from '../../support/template';
-import { grants, roleStatements } from './iam-statements';
+import { grants, roleStatements } from '../../support/iam-statements';
 
 /** Services that invoke Lambda asynchronously: a failure after Lambda's retries is lost unless a destination catches it. */
 const ASYNC_INVOKERS = ['events.amazonaws.com', 'sns.amazonaws.com', 's3.amazonaws.com', 'scheduler.amazonaws.com'];

@@ -1,7 +1,7 @@
 import { eastWestFilterRules } from '../../../functions/shared/domain/filter-rules';
 import { parseSensorEnv, renderSensorUserData } from '../../../functions/shared/domain/user-data';
 import { packagedTemplate, resourcesOfType, type CfnResource, type CfnTemplate } from '../../support/template';
-import { conditionValue, roleStatements, type LocatedStatement } from './iam-statements';
+import { conditionValue, roleStatements, type LocatedStatement } from '../../support/iam-statements';
 
 const MANAGED = {
   fleetMode: 'managed',

@@ -14,7 +14,7 @@ beforeAll(async () => {
   template = await packagedTemplate();
 });
 
-describe.each(['infra/storage.yml', 'infra/notify.yml', 'infra/sensor.yml', 'infra/fleet.yml', 'infra/dead-letter.yml', 'infra/state-machine.yml', 'infra/roles.yml', 'infra/athena.yml', 'infra/sensor/image-pipeline.yml'])(
+describe.each(['infra/storage.yml', 'infra/notify.yml', 'infra/sensor.yml', 'infra/fleet.yml', 'infra/dead-letter.yml', 'infra/state-machine.yml', 'infra/roles.yml', 'infra/athena.yml', 'infra/sensor/image-pipeline.yml', 'infra/securityhub.yml'])(
   'resource fragment %s',
   (fragment) => {
     const file = join(PACKAGE_ROOT, fragment);

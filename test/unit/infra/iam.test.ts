@@ -1,5 +1,5 @@
 import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
-import { asList, conditionValue, grants, renderResource, roleStatements, type LocatedStatement } from './iam-statements';
+import { asList, conditionValue, grants, renderResource, roleStatements, type LocatedStatement } from '../../support/iam-statements';
 
 const MANAGED = 'aws:ResourceTag/mirrorhunt:managed';
 const REQUEST_MANAGED = 'aws:RequestTag/mirrorhunt:managed';
@@ -239,7 +239,7 @@ describe('IAM policies', () => {
       const fnKey = key[0]!.toLowerCase() + key.slice(1);
       expect(s.resources).toEqual([`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/mirrorhunt-dev-${fnKey}:*`]);
     }
-    expect(logStatements.length).toBe(14);
+    expect(logStatements.length).toBe(15);
   });
 
   it('use Resource "*" only for Describe and log-delivery calls that IAM cannot scope', () => {

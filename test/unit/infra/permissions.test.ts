@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packagedService, zipRead, type PackagedService } from '../../support/template';
-import { roleStatements } from './iam-statements';
+import { roleStatements } from '../../support/iam-statements';
 
 const IAM_PREFIX: Record<string, string> = { ec2: 'ec2', s3: 's3', sfn: 'states', ssm: 'ssm', athena: 'athena', sns: 'sns' };
 /** SDK operations whose IAM action has another name. */

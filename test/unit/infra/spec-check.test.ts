@@ -1,4 +1,4 @@
-import { SpecChecker } from './spec-check';
+import { SpecChecker } from '../../support/spec-check';
 
 let checker: SpecChecker;
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import findingTypes from '../../../functions/shared/domain/data/finding-types.json';
 import { packagedTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
-import { SpecChecker } from './spec-check';
+import { SpecChecker } from '../../support/spec-check';
 import { HUNT_BUDGET_MS } from '../../../functions/shared/runtime';
+import { FUNCTION_CONFIGS } from '../../../functions/shared/function-configs';
 
 /** Functions serverless.yml deploys; each has functions/<key>/handler.ts and its own role. */
 const FUNCTIONS = [
@@ -15,6 +16,7 @@ const FUNCTIONS = [
   'tearDown',
   'runHunts',
   'writeReport',
+  'reportToSecurityHub',
   'cleanUpExecution',
   'sweepOrphans',
   'autoMirror',
@@ -86,11 +88,11 @@ describe('packaged CloudFormation template', () => {
 
   it('gives the state machine ARN to functions by name, not by Ref, so no dependency cycle forms', () => {
     // Act
-    const arns = ['StartInvestigation', 'ClaimInstance', 'SweepOrphans'].map(
-      (id) => (template.Resources[`${id}LambdaFunction`]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN,
-    );
+    const readers = Object.entries(FUNCTION_CONFIGS).filter(([, spec]) => spec.env.includes('STATE_MACHINE_ARN')).map(([key]) => key);
+    const arns = readers.map((key) => (template.Resources[`${logicalId(key)}LambdaFunction`]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.STATE_MACHINE_ARN);
 
     // Assess
+    expect(readers.sort()).toEqual(['startInvestigation', 'sweepOrphans']);
     for (const arn of arns) {
       expect(arn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:mirrorhunt-dev-investigate' });
     }
@@ -125,16 +127,16 @@ describe('packaged CloudFormation template', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('sets only the environment each function uses', () => {
+  it('sets each function exactly the environment its configuration reads (FUNCTION_CONFIGS)', () => {
     // Act
     const env = (key: string) => Object.keys((template.Resources[`${logicalId(key)}LambdaFunction`]!.Properties!.Environment as { Variables: object }).Variables).sort();
 
     // Assess
     const common = ['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
-    expect(env('startInvestigation')).toEqual([...common, 'ALLOW_SAMPLE_FINDINGS', 'FINDING_TYPES', 'MIN_SEVERITY', 'STATE_MACHINE_ARN'].sort());
-    expect(env('launchSensor')).toEqual([...common, 'LOG_BUCKET', 'MIRRORHUNT_STACK', 'SENSOR_AMI_PARAMETER', 'SENSOR_INSTANCE_PROFILE_ARN', 'SENSOR_INSTANCE_TYPE', 'SENSOR_SUBNETS'].sort());
-    expect(env('runHunts')).toEqual([...common, 'ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'LOG_BUCKET'].sort());
-    expect(env('writeReport')).toEqual([...common, 'LOG_BUCKET'].sort());
+    const deployed = Object.entries(FUNCTION_CONFIGS).filter(([key]) => template.Resources[`${logicalId(key)}LambdaFunction`] !== undefined);
+    expect(FUNCTIONS.filter((key) => !(key in FUNCTION_CONFIGS))).toEqual([]);
+    for (const [key, spec] of deployed) expect([key, env(key)]).toEqual([key, [...common, ...spec.env].sort()]);
+    expect(FUNCTION_CONFIGS.launchSensor.env).toEqual(expect.arrayContaining(['LOG_BUCKET', 'SENSOR_AMI_PARAMETER', 'MIRRORHUNT_STACK', 'SENSOR_SUBNETS']));
   });
 
   it('sends startInvestigation invocations that keep failing to a dead-letter queue watched by an alarm', () => {

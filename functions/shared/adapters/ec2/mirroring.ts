@@ -112,16 +112,24 @@ export async function repointMirrorSession(ec2: EC2Client, input: { sessionId: s
   );
 }
 
-export async function createMirrorTarget(ec2: EC2Client, input: { networkInterfaceId: string; clientToken: string; tags: Tag[] }): Promise<string> {
-  const out = await ec2Call('CreateTrafficMirrorTarget', () =>
-    ec2.send(
-      new CreateTrafficMirrorTargetCommand({
-        NetworkInterfaceId: input.networkInterfaceId,
-        Description: 'mirrorhunt incident sensor',
-        ClientToken: input.clientToken,
-        TagSpecifications: tagSpec('traffic-mirror-target', input.tags),
-      }),
-    ),
+/**
+ * The target on the sensor's ENI. That ENI was created with the sensor moments before (RunInstances
+ * in Launch Sensor), so `InvalidNetworkInterfaceID.NotFound` is EC2 not showing it everywhere yet,
+ * and is retried like a same-step id.
+ */
+export async function createMirrorTarget(ec2: EC2Client, input: { networkInterfaceId: string; clientToken: string; tags: Tag[] }, consistency?: ConsistencyWait): Promise<string> {
+  const out = await ec2Call(
+    'CreateTrafficMirrorTarget',
+    () =>
+      ec2.send(
+        new CreateTrafficMirrorTargetCommand({
+          NetworkInterfaceId: input.networkInterfaceId,
+          Description: 'mirrorhunt incident sensor',
+          ClientToken: input.clientToken,
+          TagSpecifications: tagSpec('traffic-mirror-target', input.tags),
+        }),
+      ),
+    { notYetVisible: ['InvalidNetworkInterfaceID.NotFound'], consistency },
   );
   const id = out.TrafficMirrorTarget?.TrafficMirrorTargetId;
   if (!id) throw new UnexpectedAwsResponseError('CreateTrafficMirrorTarget returned no id');

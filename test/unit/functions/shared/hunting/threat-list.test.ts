@@ -1,0 +1,97 @@
+import type { HuntFinding, HuntOutcome } from '../../../../../functions/shared/hunting/pack';
+import { buildThreatList, longConnectionScore, RITA_FINAL, ritaBucketed } from '../../../../../functions/shared/hunting/threat-list';
+
+const WINDOW = { from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' };
+const outcome = (name: string, findings: HuntFinding[]): HuntOutcome => ({ name, title: name, findings, rowsReturned: findings.length, elapsedMs: 1 });
+const beacon = (src: string, peer: { dst?: string; host?: string }, score: number, evidence: Record<string, unknown> = {}): HuntFinding => ({
+  severity: 'high',
+  score,
+  summary: `${src} beacon`,
+  subject: { kind: 'pair', src, ...peer },
+  beacon: { score, timestampScore: score, sizeScore: score, histogramScore: score, durationScore: score, connections: 100, uniqueTimestamps: 100, medianIntervalSeconds: 60, medianBytes: 300, mode: 'rita' },
+  evidence,
+});
+
+describe('the ranked threat list', () => {
+  it('merges the beacon, long connection and rare user agent of one pair into one row with every component', () => {
+    // Prepare: three hunts saying something about 10.0.0.5 → 203.0.113.9, one about another pair.
+    const outcomes = [
+      outcome('beacon-ip', [beacon('10.0.0.5', { dst: '203.0.113.9' }, 0.8), beacon('10.0.0.6', { dst: '198.51.100.1' }, 0.85)]),
+      outcome('long-connections', [{ severity: 'medium', summary: 'long', subject: { kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9' }, evidence: { total_duration: 20_000, connections: 3, longest_duration: 9000, total_bytes: 1234 } }]),
+      outcome('rare-user-agent', [{ severity: 'low', summary: 'ua', subject: { kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9' }, evidence: { user_agent: 'implant/1.0', requests: 9 } }]),
+    ];
+
+    // Act
+    const list = buildThreatList(outcomes, { mode: 'rita', window: WINDOW });
+
+    // Assess: one row for the pair, its score the beacon's plus the modifier, ranked above the other.
+    expect(list.findings).toHaveLength(2);
+    const [first, second] = list.findings;
+    expect(first).toMatchObject({ rank: 1, kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9', score: 1, severity: 'critical', hunts: ['beacon-ip', 'long-connections', 'rare-user-agent'] });
+    expect(first?.evidence).toMatchObject({
+      components: { beacon: 0.8, longConnection: longConnectionScore(20_000), strobe: 0, exfiltration: 0 },
+      durationSeconds: 20_000,
+      modifiers: [{ name: 'corroborated', delta: 0.1 }, { name: 'rare-signature', delta: 0.15 }],
+    });
+    expect(second).toMatchObject({ rank: 2, src: '10.0.0.6', score: 0.85 });
+  });
+
+  it('folds a pair by address into the pair by name that address served under', () => {
+    const outcomes = [
+      outcome('beacon-ip', [beacon('10.0.0.5', { dst: '203.0.113.9' }, 0.7)]),
+      outcome('beacon-fqdn', [beacon('10.0.0.5', { host: 'c2.example.net' }, 0.9, { dsts: ['203.0.113.9'] })]),
+    ];
+    const list = buildThreatList(outcomes, { mode: 'rita', window: WINDOW });
+    expect(list.findings).toHaveLength(1);
+    expect(list.findings[0]).toMatchObject({ key: 'pair|10.0.0.5|c2.example.net', host: 'c2.example.net', dst: '203.0.113.9', score: 0.9, hunts: ['beacon-fqdn', 'beacon-ip'] });
+  });
+
+  it('orders equal severity and score by key, whatever order the hunts answered in', () => {
+    const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
+    const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
+    const one = buildThreatList([outcome('beacon-ip', [a, b])], { mode: 'rita', window: WINDOW });
+    const two = buildThreatList([outcome('beacon-ip', [b, a])], { mode: 'rita', window: WINDOW });
+    expect(one.findings.map((t) => t.key)).toEqual(['pair|10.0.0.3|203.0.113.2', 'pair|10.0.0.7|203.0.113.1']);
+    expect(two.findings.map((t) => t.key)).toEqual(one.findings.map((t) => t.key));
+  });
+
+  it('interpolates a long connection between RITA’s buckets: 1 h is 0.2, 4 h 0.4, 12 h 0.8, under an hour nothing', () => {
+    expect([longConnectionScore(3599), longConnectionScore(3600), longConnectionScore(14_400), longConnectionScore(43_200)]).toEqual([0, 0.2, 0.4, 0.8]);
+    expect(longConnectionScore(9000)).toBeCloseTo(0.3, 3);
+  });
+});
+
+describe("RITA's own final score, computed its way", () => {
+  it('buckets as RITA does: 1 h of long connection is 0.2, 2 h 0.267, 4 h 0.4; a beacon of 0.673 is 0.338', () => {
+    expect(ritaBucketed(3600, RITA_FINAL.longConnection)).toBeCloseTo(0.2, 5);
+    expect(ritaBucketed(7200, RITA_FINAL.longConnection)).toBeCloseTo(0.26667, 4);
+    expect(ritaBucketed(14_400, RITA_FINAL.longConnection)).toBeCloseTo(0.4, 5);
+    expect(ritaBucketed(67.3, RITA_FINAL.beacon)).toBeCloseTo(0.3384, 4);
+    expect(ritaBucketed(100_000, RITA_FINAL.longConnection)).toBeCloseTo(0.8, 5);
+  });
+
+  it('adds first seen and prevalence: a 2 h connection to a destination every internal host uses is 0.267 (EXPECTED.md: 0.11667 + 0.15)', () => {
+    const outcomes: HuntOutcome[] = [
+      outcome('long-connections', [{ severity: 'low', summary: 'long', subject: { kind: 'pair', src: '10.0.0.238', dst: '52.33.59.39' }, evidence: { total_duration: 7200.169165, connections: 1 } }]),
+      { ...outcome('prevalence', []), prevalence: { networkSize: 1, byDst: { '52.33.59.39': 1 } } },
+    ];
+    const list = buildThreatList(outcomes, { mode: 'rita', window: WINDOW });
+    expect(list.findings[0]?.evidence.ritaFinalScore).toBeCloseTo(0.11667 + 0.15, 2);
+    expect(list.findings[0]?.evidence.prevalence).toBe(1);
+  });
+});
+
+describe('the prevalence modifier in our score', () => {
+  const pair = (dst: string): HuntFinding => beacon('10.0.0.5', { dst }, 0.7);
+  it('raises a destination few of many internal hosts use and lowers one most use', () => {
+    const prevalence = { networkSize: 100, byDst: { '203.0.113.1': 1, '198.51.100.1': 80 } };
+    const list = buildThreatList([outcome('beacon-ip', [pair('203.0.113.1'), pair('198.51.100.1')]), { ...outcome('prevalence', []), prevalence }], { mode: 'capture', window: WINDOW });
+    expect(list.findings.map((t) => [t.dst, t.score])).toEqual([['203.0.113.1', 0.85], ['198.51.100.1', 0.55]]);
+  });
+
+  it('says nothing on a network of a few hosts, where every destination is used by all', () => {
+    const prevalence = { networkSize: 1, byDst: { '203.0.113.1': 1 } };
+    const list = buildThreatList([outcome('beacon-ip', [pair('203.0.113.1')]), { ...outcome('prevalence', []), prevalence }], { mode: 'capture', window: WINDOW });
+    expect(list.findings[0]?.score).toBe(0.7);
+  });
+});
