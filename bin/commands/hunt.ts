@@ -22,7 +22,8 @@ prints one ranked threat list (one row per pair, merging beacon, long connection
 The folder may hold our S3 layout (zeek/<log>/dt=.../hour=.../*.json.gz) or logs as Zeek writes
 them: conn.log, conn.*.log.gz, dns.json.gz, ... (JSON or TSV, gzip or not).
 Without --from/--to the window is the time span of the logs. --mode capture (default) judges
-beacons against that window; --mode rita against RITA's 24 h (for calibration). Scope follows RITA:
+beacons against that window; --mode rita exactly as RITA v5 does (its dataset: the in-scope
+connections' span, the last 24 h at most; for calibration). Scope follows RITA:
 internal -> external pairs (internal: RFC 1918, 100.64.0.0/10, fd00::/8 and --internal), DNS and
 proxied pairs from internal sources, the --host addresses in both directions; multicast,
 link-local, loopback and broadcast never. --scope reads a JSON file with RITA's filter keys. Exit code 0 also when nothing is found.
@@ -163,7 +164,7 @@ function renderJson(list: ThreatList, outcomes: HuntOutcome[], findings: Threat[
 function render(format: string, list: ThreatList, outcomes: HuntOutcome[], findings: Threat[]): string {
   if (format === 'json') return renderJson(list, outcomes, findings);
   const shown = findings.length < list.findings.length ? `, the top ${findings.length} shown` : '';
-  const head = `window ${list.window.from} .. ${list.window.to}; ${outcomes.length} hunts, ${list.findings.length} threats${shown} (scored in ${list.mode === 'rita' ? "RITA's 24 h window" : 'the capture window'})`;
+  const head = `window ${list.window.from} .. ${list.window.to}; ${outcomes.length} hunts, ${list.findings.length} threats${shown} (scored in ${list.mode === 'rita' ? "RITA's dataset window (the RITA-exact mode)" : 'the capture window'})`;
   if (format === 'md') {
     const lines = [`# mirrorhunt hunt`, '', head, '', '| # | severity | score | hunts | threat |', '|---|---|---|---|---|'];
     for (const t of findings) lines.push(`| ${t.rank} | ${t.severity} | ${fmtScore(t)} | ${huntsOf(t)} | ${cell(t.summary)} |`);

@@ -40,6 +40,8 @@ export function strobeLimit(window: BeaconWindow): number {
 }
 
 const HISTOGRAM_BINS = 24;
+/** `scoreBeacon`'s packing for the RITA-exact mode: sizes below a million bytes, as the queries pack them. */
+const RITA_BEAT = 1_000_000;
 const BIMODAL_MIN_BINS = 11;
 const DURATION_MIN_HOURS = 6;
 const CONSECUTIVE_HOURS_FOR_FULL_SCORE = 12;
@@ -206,17 +208,6 @@ export function durationScore(timestamps: ArrayLike<number>, window: BeaconWindo
 }
 
 /**
- * RITA's analysis window: the 24 whole hours before the hour of the newest connection, plus
- * that hour. Narrowed further to the hunt's own window when one is given.
- */
-export function ritaWindow(newestTs: number, bounds?: BeaconWindow): BeaconWindow {
-  const hourStart = Math.floor(newestTs / 3600) * 3600;
-  const from = hourStart - 24 * 3600;
-  const to = Math.floor(newestTs) + 1;
-  return bounds ? { from: Math.max(from, bounds.from), to: Math.min(to, bounds.to) } : { from, to };
-}
-
-/**
  * Scores a pair from whole-second timestamps in ascending order, already cut to the window,
  * and the sizes of the same connections (any order). The work shared by both entry points.
  */
@@ -259,9 +250,16 @@ function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow
   };
 }
 
-/** Scores one pair. `timestamps` and `sizes` are per connection; both are cut to the window first. */
+/**
+ * Scores one pair. `timestamps` and `sizes` are per connection. In the capture mode both are cut
+ * to the window first; in the RITA-exact mode the window is RITA's dataset (`ritaDatasetWindow`).
+ */
 export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow; mode?: 'rita' | 'capture' }): BeaconScore | undefined {
   const { window } = input;
+  if (input.mode === 'rita') {
+    const packed = Float64Array.from(input.timestamps, (t, i) => Math.floor(t) * RITA_BEAT + Math.min(RITA_BEAT - 1, Math.max(0, Math.round(input.sizes[i] ?? 0))));
+    return scorePackedBeatsRita(packed, RITA_BEAT, window);
+  }
   const ts: number[] = [];
   const sizes: number[] = [];
   for (let i = 0; i < input.timestamps.length; i += 1) {
@@ -292,6 +290,128 @@ export function scorePackedBeats(packed: Float64Array, beat: number, window: Bea
     n += 1;
   }
   return scoreSorted(ts.subarray(0, n), sizes.subarray(0, n), window, mode);
+}
+
+/**
+ * RITA's dataset window for beacons: from the oldest to the newest connection of the dataset, its
+ * last 24 hours at most (RITA v5 `GetBeaconMinMaxTimestamps`: `greatest(min_ts, max_ts − 24 h)` ..
+ * `max_ts` over the conn log). Whole seconds; unlike `BeaconWindow.to` in the capture mode, `to` is
+ * the newest second itself and belongs to the window.
+ */
+export function ritaDatasetWindow(oldestTs: number, newestTs: number): BeaconWindow {
+  const to = Math.floor(newestTs);
+  return { from: Math.max(Math.floor(oldestTs), to - 24 * 3600), to };
+}
+
+interface RitaHistogram {
+  counts: number[];
+  /** Non-empty bins. */
+  bars: number;
+  /** Longest run of non-empty bins, wrapping from the last bin to the first. */
+  longestRun: number;
+}
+
+/**
+ * RITA's connection histogram: 24 equal bins from the dataset's first to its last second; a
+ * timestamp before the first edge counts in the first bin and one at the last edge in the last.
+ */
+function ritaHistogram(ts: ArrayLike<number>, dataset: BeaconWindow): RitaHistogram {
+  const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
+  const step = (dataset.to - dataset.from) / HISTOGRAM_BINS;
+  for (let k = 0; k < ts.length; k += 1) {
+    const i = Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(((ts[k] as number) - dataset.from) / step)));
+    counts[i] = (counts[i] as number) + 1;
+  }
+  let bars = 0;
+  let run = 0;
+  let longestRun = 0;
+  for (let i = 0; i < 2 * HISTOGRAM_BINS; i += 1) {
+    if ((counts[i % HISTOGRAM_BINS] as number) > 0) run += 1;
+    else {
+      longestRun = Math.max(longestRun, run);
+      run = 0;
+    }
+    if (i < HISTOGRAM_BINS && (counts[i] as number) > 0) bars += 1;
+  }
+  return { counts, bars, longestRun: Math.min(HISTOGRAM_BINS, Math.max(longestRun, run)) };
+}
+
+/**
+ * RITA's histogram score: max(1 − CV of the bin counts, bimodal fit). The bimodal fit groups the
+ * non-empty bars by height in buckets of ceil(5% of the tallest bar) and takes the share of bars
+ * in the two fullest buckets, one bar discounted as an outlier; only with 11 bars or more.
+ */
+function ritaHistogramScore(h: RitaHistogram): number {
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return 0;
+  const mean = total / h.counts.length;
+  const sd = Math.sqrt(h.counts.reduce((a, c) => a + (c - mean) ** 2, 0) / h.counts.length);
+  const cv = sd / mean;
+  const cvScore = cv > 1 ? 0 : round3(1 - cv);
+  let bimodal = 0;
+  if (h.bars >= BIMODAL_MIN_BINS) {
+    const width = Math.ceil(0.05 * Math.max(...h.counts));
+    const buckets = new Map<number, number>();
+    for (const c of h.counts) if (c > 0) buckets.set(Math.floor(c / width), (buckets.get(Math.floor(c / width)) ?? 0) + 1);
+    const top = [...buckets.values()].sort((a, b) => b - a);
+    bimodal = Math.min(1, round3(((top[0] ?? 0) + (top[1] ?? 0)) / Math.max(h.bars - 1, 1)));
+  }
+  return Math.max(cvScore, bimodal);
+}
+
+/**
+ * RITA's duration score, with 6 bars or more: max(the share of the dataset between the pair's first
+ * and last connection, the longest run of bars / 12), each rounded up to 3 decimals, at most 1.
+ */
+function ritaDurationScore(first: number, last: number, h: RitaHistogram, dataset: BeaconWindow): number {
+  if (h.bars < DURATION_MIN_HOURS) return 0;
+  const up3 = (x: number): number => Math.min(1, Math.ceil(x * 1000) / 1000);
+  return Math.max(up3((last - first) / (dataset.to - dataset.from)), up3(h.longestRun / CONSECUTIVE_HOURS_FOR_FULL_SCORE));
+}
+
+/**
+ * Scores one pair exactly as RITA v5 does (the calibration mode): `packed` as for `scorePackedBeats`
+ * (sorted in place), `dataset` from `ritaDatasetWindow`. RITA aggregates by the hour, so a pair's
+ * connections count from the start of the dataset's first hour; needs 4 distinct seconds and fewer
+ * than 86,400 connections.
+ */
+export function scorePackedBeatsRita(packed: Float64Array, beat: number, dataset: BeaconWindow): BeaconScore | undefined {
+  if (!(dataset.to > dataset.from)) return undefined;
+  packed.sort();
+  const fromHour = Math.floor(dataset.from / 3600) * 3600;
+  const ts = new Float64Array(packed.length);
+  const sizes = new Float64Array(packed.length);
+  let n = 0;
+  for (let i = 0; i < packed.length; i += 1) {
+    const v = packed[i] as number;
+    const t = Math.floor(v / beat);
+    if (t < fromHour || t > dataset.to) continue;
+    ts[n] = t;
+    sizes[n] = v - t * beat;
+    n += 1;
+  }
+  const times = ts.subarray(0, n);
+  let unique = n > 0 ? 1 : 0;
+  for (let i = 1; i < n; i += 1) if (times[i] !== times[i - 1]) unique += 1;
+  if (unique < MIN_UNIQUE_TIMESTAMPS || n >= STROBE_CONNECTIONS_PER_DAY) return undefined;
+  const intervals = positiveSteps(times).sort();
+  const sortedSizes = sizes.subarray(0, n).sort();
+  const t = intervalScoreOfSorted(intervals);
+  const s = sizeScoreOfSorted(sortedSizes);
+  const h = ritaHistogram(times, dataset);
+  const hist = ritaHistogramScore(h);
+  const d = ritaDurationScore(times[0] as number, times[n - 1] as number, h, dataset);
+  return {
+    score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * hist),
+    timestampScore: t,
+    sizeScore: s,
+    histogramScore: hist,
+    durationScore: d,
+    connections: n,
+    uniqueTimestamps: unique,
+    medianIntervalSeconds: median(intervals),
+    medianBytes: median(sortedSizes),
+  };
 }
 
 /** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100 (thresholds in `severity.ts`). */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isRetryable } from '../errors';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
-import { beaconSeverity, ritaWindow, scorePackedBeats, strobeLimit, type BeaconWindow } from './beacon-score';
+import { beaconSeverity, ritaDatasetWindow, scorePackedBeats, scorePackedBeatsRita, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
 import { SEVERITY_RANK, severityOf, type Severity } from './severity';
 import { MAX_SERIES_POINTS, type BeaconComponents, type ScoringMode, type ThreatKind } from './threat-list';
@@ -19,7 +19,7 @@ export interface HuntParams {
   pivotDomains: string[];
   /** What is internal and what is never scored (`scope.ts`); RITA's defaults when absent. */
   scope?: ScopeConfig;
-  /** `capture` (default): beacons are judged against the hunt window; `rita`: RITA's 24 h window. */
+  /** `capture` (default): beacons are judged against the hunt window; `rita`: exactly as RITA v5 (its dataset window). */
   mode?: ScoringMode;
 }
 
@@ -70,6 +70,8 @@ interface HuntContext {
   window: BeaconWindow;
   mode: ScoringMode;
   scope: Scope;
+  /** The RITA-exact mode: RITA's dataset span (`rita-dataset`), when that query ran. */
+  dataset?: BeaconWindow;
 }
 
 interface HuntDefinition {
@@ -79,6 +81,8 @@ interface HuntDefinition {
   toFindings(rows: Row[], ctx: HuntContext): HuntFinding[];
   /** A modifier runs after the hunts, with `dsts` (the pairs' destinations) among its parameters. */
   modifier?: (rows: Row[], ctx: HuntContext) => Pick<HuntOutcome, 'prevalence'>;
+  /** Runs before the hunts, in the RITA-exact mode only, and sets what the hunts score against. */
+  prelude?: (rows: Row[], ctx: HuntContext) => Pick<HuntContext, 'dataset'> & Pick<HuntOutcome, 'prevalence'>;
 }
 
 /** RITA's destination prevalence: the share of internal hosts that contacted each destination. */
@@ -87,6 +91,8 @@ export interface Prevalence {
   networkSize: number;
   /** Per destination, internal hosts that contacted it (only for the ranked pairs' destinations). */
   byDst: Record<string, number>;
+  /** Per server name asked of a proxy (the RITA-exact mode), internal hosts that asked for it. */
+  byHost?: Record<string, number>;
 }
 
 /** Beacons below RITA's lowest bucket (0.5) are noise in a report. */
@@ -165,11 +171,20 @@ function seriesOf(sortedPacked: Float64Array): Array<[number, number]> {
 }
 
 function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
-  // RITA scores the last 24 hours of the data; the newest connection among candidates stands in
-  // for "now". In an investigation the capture is the window.
-  let newest = 0;
-  for (const r of rows) newest = Math.max(newest, num(r.last_ts));
-  const window = ctx.mode === 'rita' ? ritaWindow(newest, ctx.window) : ctx.window;
+  // In an investigation the capture is the window. RITA scores against its dataset: the in-scope
+  // connections' span, the last 24 h at most (the `rita-dataset` prelude); without it, the
+  // candidates' span stands in.
+  let dataset = ctx.dataset;
+  if (ctx.mode === 'rita' && !dataset) {
+    let oldest = Infinity;
+    let newest = 0;
+    for (const r of rows) {
+      if (!(peerKey === 'fqdn' ? ctx.scope.keepNamedPair(str(r.src), str(r[peerKey])) : ctx.scope.keepConnPair(str(r.src), str(r[peerKey])))) continue;
+      oldest = Math.min(oldest, num(r.first_ts));
+      newest = Math.max(newest, num(r.last_ts));
+    }
+    dataset = newest > 0 ? ritaDatasetWindow(oldest, newest) : undefined;
+  }
   const out: HuntFinding[] = [];
   for (const r of rows) {
     const src = str(r.src);
@@ -186,7 +201,7 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
       continue;
     }
     const packed = packedBeats(r.beats);
-    const s = scorePackedBeats(packed, BEAT, window, ctx.mode);
+    const s = ctx.mode === 'rita' ? (dataset ? scorePackedBeatsRita(packed, BEAT, dataset) : undefined) : scorePackedBeats(packed, BEAT, ctx.window, ctx.mode);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     out.push({
@@ -445,6 +460,39 @@ const HUNTS: HuntDefinition[] = [
     toFindings: (rows) => rows.map((r) => ({ severity: 'high' as const, subject: { kind: 'pivot-domain' as const, src: str(r.src), dst: str(r.dst), host: str(r.name) }, summary: `${str(r.src)} → ${str(r.name)} (${str(r.log)}, ${str(r.dst)}): ${num(r.events)} events`, evidence: evidenceOf(r) })),
   },
   {
+    name: 'rita-dataset',
+    title: "RITA's dataset and network (the RITA-exact mode only; not a hunt)",
+    description: "Not a hunt: the in-scope connections' first and last second (the span RITA scores beacons against) and the internal hosts of in-scope pairs (RITA's network, for prevalence). RITA-exact mode only.",
+    toFindings: () => [],
+    prelude: (rows, ctx) => {
+      let oldest = Infinity;
+      let newest = 0;
+      // RITA's network: the internal hosts of in-scope pairs; a destination's prevalence: the
+      // internal hosts that contacted it (a proxied server name: the hosts that asked for it).
+      const network = new Set<string>();
+      const byDst = new Map<string, Set<string>>();
+      const byHost = new Map<string, Set<string>>();
+      const add = (m: Map<string, Set<string>>, k: string, v: string): void => void m.set(k, (m.get(k) ?? new Set()).add(v));
+      for (const r of rows) {
+        const [src, dst, host] = [str(r.src), str(r.dst), str(r.host)];
+        if (host !== '') {
+          if (!ctx.scope.isInternal(src) || !ctx.scope.keepNamedPair(src, host)) continue;
+          network.add(src);
+          add(byHost, host, src);
+        } else {
+          if (!ctx.scope.keepConnPair(src, dst)) continue;
+          const [inside, outside] = ctx.scope.isInternal(src) ? [src, dst] : [dst, src];
+          if (ctx.scope.isInternal(inside)) network.add(inside);
+          if (!ctx.scope.isInternal(outside)) add(byDst, outside, inside);
+        }
+        oldest = Math.min(oldest, num(r.first_ts));
+        newest = Math.max(newest, num(r.last_ts));
+      }
+      const counts = (m: Map<string, Set<string>>): Record<string, number> => Object.fromEntries([...m].map(([k, v]) => [k, v.size]));
+      return newest > 0 ? { dataset: ritaDatasetWindow(oldest, newest), prevalence: { networkSize: network.size, byDst: counts(byDst), byHost: counts(byHost) } } : {};
+    },
+  },
+  {
     name: 'prevalence',
     title: 'Destination prevalence (a modifier, not a hunt)',
     description: "Not a hunt: how many internal hosts contacted each ranked pair's destination, for RITA's prevalence modifier.",
@@ -481,8 +529,14 @@ export const NOTICE_SEVERITY: Array<[RegExp, Severity]> = [
   [/./, 'low'],
 ];
 
-export function listHunts(): Array<{ name: string; title: string; description: string }> {
-  return HUNTS.map(({ name, title, description }) => ({ name, title, description }));
+/**
+ * The pack's queries, in order. With a mode, those that run in it: the `rita-dataset` prelude runs
+ * in the RITA-exact mode only.
+ */
+export function listHunts(mode?: ScoringMode): Array<{ name: string; title: string; description: string }> {
+  // Preludes first, as `runHuntPack` reports them.
+  const ordered = [...HUNTS.filter((h) => h.prelude), ...HUNTS.filter((h) => !h.prelude)];
+  return ordered.filter((h) => mode === undefined || mode === 'rita' || !h.prelude).map(({ name, title, description }) => ({ name, title, description }));
 }
 
 /** Finds `queries/` beside the code: the repo root in development, beside the bundle in Lambda. */
@@ -657,14 +711,17 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
   const queriesDir = options.queriesDir ?? resolveQueriesDir();
   const values = parameterValues(params);
   const ctx: HuntContext = { params, window: { from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }, mode: params.mode ?? 'capture', scope: createScope(params.scope ?? DEFAULT_SCOPE, params.hosts) };
-  const selected = options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS;
+  const selected = (options.only ? HUNTS.filter((h) => options.only?.includes(h.name)) : HUNTS).filter((h) => !h.prelude);
   const runOne = async (hunt: HuntDefinition, extra: Record<string, SqlParam> = {}): Promise<HuntOutcome> => {
     const started = Date.now();
     try {
       const query = readQuery(hunt.name, queriesDir);
       const run = await engine.run(query.sql, bindParameters(query, { ...values, ...extra }));
       const limit = queryLimit(query.sql);
+      const prelude = hunt.prelude?.(run.rows, ctx);
+      if (prelude?.dataset) ctx.dataset = prelude.dataset;
       return {
+        ...(prelude?.prevalence ? { prevalence: prelude.prevalence } : {}),
         name: hunt.name,
         title: hunt.title,
         findings: hunt.toFindings(run.rows, ctx).filter((f) => inScope(f, ctx.scope)),
@@ -683,6 +740,8 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
     }
   };
   const hunts = selected.filter((h) => !h.modifier);
+  // The RITA-exact mode first learns RITA's dataset span; its outcome leads the list.
+  const preludes = ctx.mode === 'rita' ? await Promise.all(HUNTS.filter((h) => h.prelude).map((h) => runOne(h))) : [];
   const outcomes: HuntOutcome[] = new Array(hunts.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -703,5 +762,5 @@ export async function runHuntPack(engine: QueryEngine, params: HuntParams, optio
     }
   }
   for (const modifier of selected.filter((h) => h.modifier)) outcomes.push(await runOne(modifier, { dsts: csv([...dsts].sort().slice(0, MAX_MODIFIER_DSTS)) }));
-  return outcomes;
+  return [...preludes, ...outcomes];
 }

@@ -13,7 +13,7 @@ import { SEVERITY_RANK, severityOf, type Severity } from './severity';
 export type ScoringMode =
   /** The capture is the window: duration and histogram are relative to it (investigations, short captures). */
   | 'capture'
-  /** RITA's own 24 h window, for calibration against RITA's answers. */
+  /** RITA v5's own scoring (its dataset: the in-scope connections' span, 24 h at most), for calibration against RITA's answers. */
   | 'rita';
 
 export type ThreatKind =
@@ -195,8 +195,11 @@ export const RITA_FINAL = {
 /** Internal hosts below which prevalence is not a modifier of our score (RITA's final score still applies it). */
 export const PREVALENCE_MIN_NETWORK = 10;
 
-function prevalenceShare(prevalence: Prevalence | undefined, addresses: string[]): number | undefined {
-  if (!prevalence || prevalence.networkSize === 0 || addresses.length === 0) return undefined;
+function prevalenceShare(prevalence: Prevalence | undefined, addresses: string[], host?: string): number | undefined {
+  if (!prevalence || prevalence.networkSize === 0) return undefined;
+  // A server name asked of a proxy: its prevalence by name, where the RITA-exact mode counted it.
+  if (host !== undefined) return prevalence.byHost?.[host] !== undefined ? prevalence.byHost[host] / prevalence.networkSize : undefined;
+  if (addresses.length === 0) return undefined;
   return Math.max(...addresses.map((a) => prevalence.byDst[a] ?? 0)) / prevalence.networkSize;
 }
 
@@ -227,7 +230,7 @@ function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat 
   // RITA's prevalence modifier, where a network makes it meaningful: a destination one of many
   // internal hosts talks to is rarer than one they all use. With a handful of hosts (one
   // investigated instance) every destination is "used by all" and the modifier says nothing.
-  const shareOf = prevalenceShare(prevalence, host ? [] : addresses);
+  const shareOf = prevalenceShare(prevalence, host ? [] : addresses, host);
   if (shareOf !== undefined && (prevalence?.networkSize ?? 0) >= PREVALENCE_MIN_NETWORK) {
     if (shareOf <= RITA_FINAL.prevalenceLow.share) modifiers.push({ name: 'rare-destination', delta: RITA_FINAL.prevalenceLow.delta, detail: `contacted by ${Math.round(shareOf * 1000) / 10}% of ${prevalence?.networkSize} internal hosts` });
     else if (shareOf >= RITA_FINAL.prevalenceHigh.share) modifiers.push({ name: 'common-destination', delta: RITA_FINAL.prevalenceHigh.delta, detail: `contacted by ${Math.round(shareOf * 100)}% of ${prevalence?.networkSize} internal hosts` });

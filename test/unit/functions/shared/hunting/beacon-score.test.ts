@@ -1,4 +1,4 @@
-import { beaconSeverity, captureBins, quartiles, ritaWindow, scoreBeacon, timestampScore, histogramScore, durationScore } from '../../../../../functions/shared/hunting/beacon-score';
+import { beaconSeverity, captureBins, quartiles, ritaDatasetWindow, scoreBeacon, timestampScore, histogramScore, durationScore } from '../../../../../functions/shared/hunting/beacon-score';
 
 /** Timestamps whose successive differences are `intervals`, starting at a fixed epoch second. */
 function fromIntervals(intervals: number[], start = 1_700_000_000): number[] {
@@ -58,8 +58,10 @@ describe('beacon candidates and the other sub-scores', () => {
     expect(histogramScore(ts, window)).toBe(0);
   });
 
-  it("uses RITA's window: the 24 whole hours before the newest connection's hour, up to that connection", () => {
-    expect(ritaWindow(1_672_944_522.9)).toEqual({ from: 1_672_855_200, to: 1_672_944_523 });
+  it("uses RITA's dataset window: the data's first to last second, its last 24 h at most", () => {
+    // RITA v5 GetBeaconMinMaxTimestamps: greatest(min_ts, max_ts - 24 h) .. max_ts.
+    expect(ritaDatasetWindow(1_672_940_000.5, 1_672_944_522.9)).toEqual({ from: 1_672_940_000, to: 1_672_944_522 });
+    expect(ritaDatasetWindow(1_600_000_000, 1_672_944_522.9)).toEqual({ from: 1_672_944_522 - 86_400, to: 1_672_944_522 });
   });
 
   it('buckets beacon scores at 0.5 / 0.7 / 0.9 / 1.0', () => {
@@ -72,11 +74,10 @@ describe('the capture scoring mode (the capture is the window)', () => {
   const hour = { from, to: from + 3600 };
   const regular = (interval: number, span: number): number[] => Array.from({ length: Math.floor(span / interval) }, (_, i) => from + i * interval);
 
-  it('scores a perfectly regular beacon covering a one-hour capture at 0.9 or more, where RITA’s 24 h window caps it near 0.75', () => {
+  it('scores a perfectly regular beacon covering a one-hour capture at 0.9 or more', () => {
     const ts = regular(60, 3600);
     const sizes = ts.map(() => 512);
     expect(scoreBeacon({ timestamps: ts, sizes, window: hour, mode: 'capture' })?.score).toBeGreaterThanOrEqual(0.9);
-    expect(scoreBeacon({ timestamps: ts, sizes, window: hour, mode: 'rita' })?.score).toBeLessThanOrEqual(0.8);
   });
 
   it('judges a beacon slower than a 24th of the capture on as many bins as its intervals allow', () => {
@@ -92,5 +93,39 @@ describe('the capture scoring mode (the capture is the window)', () => {
     const b = scoreBeacon({ timestamps: fast, sizes: fast.map(() => 512), window: hour, mode: 'capture' });
     expect(a?.score).toBeLessThan(b?.score ?? 0);
     expect(a?.histogramScore).toBeLessThanOrEqual(0.5);
+  });
+});
+
+describe('the RITA-exact mode (RITA v5 analysis/beacons.go, for calibration)', () => {
+  const from = 1_800_000_000;
+  const regular = (interval: number, span: number, start = from): number[] => Array.from({ length: Math.floor(span / interval) }, (_, i) => start + i * interval);
+
+  it('judges a one-hour dataset on 24 bins of that hour, as RITA does, so a regular beacon through it scores 0.9 or more', () => {
+    const ts = regular(60, 3600);
+    const s = scoreBeacon({ timestamps: ts, sizes: ts.map(() => 512), window: ritaDatasetWindow(from, from + 3599), mode: 'rita' });
+    expect(s?.histogramScore).toBeGreaterThanOrEqual(0.9);
+    expect(s?.durationScore).toBe(1);
+    expect(s?.score).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('gives the duration score as the share of the dataset between first and last connection, rounded up, from 6 bars on', () => {
+    // A 10-hour dataset; the pair covers its first 5 hours every minute: 12 of 24 bins, a run of 12.
+    const dataset = ritaDatasetWindow(from, from + 10 * 3600);
+    const ts = regular(60, 5 * 3600);
+    const s = scoreBeacon({ timestamps: ts, sizes: ts.map(() => 100), window: dataset, mode: 'rita' });
+    // coverage ceil((18000 - 60) / 36000, 3) = 0.499; the run of 12 bars / 12 = 1.
+    expect(s?.durationScore).toBe(1);
+    const short = regular(60, 3600 + 1800);
+    // 3 of 24 bins: fewer than 6 bars, no duration score.
+    expect(scoreBeacon({ timestamps: short, sizes: short.map(() => 100), window: dataset, mode: 'rita' })?.durationScore).toBe(0);
+  });
+
+  it('counts a bimodal histogram with one bar discounted as an outlier', () => {
+    // 24 h dataset; 12 hours with 60 connections, 10 with 30 and one with 10, one hour empty: the
+    // two fullest height buckets hold 22 of 23 bars, 22 / (23 - 1) = 1 (without the discount, 0.957).
+    const dataset = ritaDatasetWindow(from, from + 24 * 3600 - 1);
+    const ts: number[] = [];
+    for (let h = 0; h < 23; h += 1) ts.push(...regular(h < 12 ? 60 : h < 22 ? 120 : 360, 3600, from + h * 3600));
+    expect(scoreBeacon({ timestamps: ts, sizes: ts.map(() => 100), window: dataset, mode: 'rita' })?.histogramScore).toBe(1);
   });
 });

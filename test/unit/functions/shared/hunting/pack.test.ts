@@ -6,6 +6,7 @@ import { createDuckDbEngine, type DuckDbEngine } from '../../../../../local/duck
 import { listHunts, parameterValues, queryLimit, runHuntPack, type HuntOutcome } from '../../../../../functions/shared/hunting/pack';
 import type { QueryEngine } from '../../../../../functions/shared/hunting/engine';
 import { writeSyntheticZeekLogs } from '../../../../../local/synthetic/zeek-traffic';
+import { buildThreatList } from '../../../../../functions/shared/hunting/threat-list';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'fixtures', 'zeek');
 const ALL_TIME = { from: new Date('2000-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z') };
@@ -148,7 +149,7 @@ describe('hunt pack runner', () => {
       },
     };
     const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] });
-    expect(outcomes).toHaveLength(listHunts().length);
+    expect(outcomes).toHaveLength(listHunts('capture').length);
     expect(outcomes.filter((o) => o.error)).toEqual([expect.objectContaining({ name: 'strobe', error: 'HuntFailedError: query timed out', findings: [] })]);
   });
 
@@ -191,7 +192,7 @@ describe('hunt pack runner', () => {
     };
     const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] });
     expect(most).toBe(3);
-    expect(outcomes.map((o) => o.name)).toEqual(listHunts().map((h) => h.name));
+    expect(outcomes.map((o) => o.name)).toEqual(listHunts('capture').map((h) => h.name));
   });
 
   it('sends host and pivot lists as comma-joined parameters, dropping values that hold a comma', () => {
@@ -206,7 +207,7 @@ const describeIfRita = RITA_PROXY ? describe : describe.skip;
 describeIfRita("calibration against RITA's answers for its proxy test data (GPL data, read in place, never copied)", () => {
   it('finds both proxy beacons with scores within ±0.05 of RITA (0.979 and 0.586)', async () => {
     const engine = await createDuckDbEngine({ logsDir: RITA_PROXY as string });
-    const [outcome] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], mode: 'rita' }, { only: ['beacon-fqdn'] });
+    const outcome = (await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], mode: 'rita' }, { only: ['beacon-fqdn'] })).find((o) => o.name === 'beacon-fqdn');
     await engine.close();
     const byHost = Object.fromEntries((outcome?.findings ?? []).map((f) => [f.evidence.fqdn, f]));
     expect(byHost['www.honestimnotevil.com']?.evidence.connections).toBe(357);
@@ -223,5 +224,24 @@ describeIfRita("calibration against RITA's answers for its proxy test data (GPL 
     // curl fetched only www.google.com (7 requests); the beacon's odd agent went to two hosts, so it is not "one destination only".
     expect(agents).toEqual([['curl/7.58.0', 'www.google.com', 7]]);
     expect(outcomes.find((o) => o.name === 'rare-ja3')?.findings).toEqual([]);
+  });
+});
+
+const RITA_ROLLING = [join('/work', 'shared', 'data', 'rita-conformance', 'proxy_rolling'), join(__dirname, '..', '..', '..', '..', '..', '..', 'shared', 'data', 'rita-conformance', 'proxy_rolling')].find((p) => existsSync(p));
+const describeIfRolling = RITA_ROLLING ? describe : describe.skip;
+
+describeIfRolling("the RITA-exact mode against RITA's answers for its proxy_rolling data (GPL data, read in place)", () => {
+  it("scores both beacons as RITA does (0.673 and 0.624): its dataset is the in-scope connections' span, not a fixed 24 h", async () => {
+    const engine = await createDuckDbEngine({ logsDir: RITA_ROLLING as string });
+    const outcomes = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], mode: 'rita' });
+    await engine.close();
+    const list = buildThreatList(outcomes, { mode: 'rita', window: { from: ALL_TIME.from.toISOString(), to: ALL_TIME.to.toISOString() } });
+    const dns = list.findings.find((t) => t.src === '10.0.0.238' && t.dst === '75.75.75.75');
+    const proxied = list.findings.find((t) => t.src === '10.0.0.111' && t.host === 'safebrowsing.googleapis.com');
+    expect(dns?.beacon?.score).toBeCloseTo(0.673, 2);
+    expect(proxied?.beacon?.score).toBeCloseTo(0.624, 2);
+    // RITA's final scores (its bucketed beacon score, first seen +0.15, prevalence in a network of two -0.15).
+    expect(dns?.evidence.ritaFinalScore).toBeCloseTo(0.33839, 2);
+    expect(proxied?.evidence.ritaFinalScore).toBeCloseTo(0.2992, 2);
   });
 });
