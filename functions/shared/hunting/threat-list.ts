@@ -132,6 +132,19 @@ export function exfiltrationScore(bytesOut: number): number {
   return interpolate([[10 * MIB, 0.4], [50 * MIB, 0.6], [500 * MIB, 0.8], [5 * 1024 * MIB, 1]], bytesOut);
 }
 
+/**
+ * Volume thresholds are per day (RITA judges a 24 h dataset; the strobe line, 86,400 a day, is
+ * prorated to the window the same way). In the capture mode an upload is judged at its daily
+ * rate: 40 MiB in a 90-minute capture is a 640 MiB day. At most ×24: a capture shorter than an
+ * hour counts as an hour, so a burst is not extrapolated from minutes. The RITA-exact mode: ×1.
+ */
+export const MAX_DAILY_FACTOR = 24;
+export function dailyFactor(mode: ScoringMode, window: { from: string; to: string }): number {
+  const seconds = (Date.parse(window.to) - Date.parse(window.from)) / 1000;
+  if (mode !== 'capture' || !(seconds > 0)) return 1;
+  return Math.min(MAX_DAILY_FACTOR, Math.max(1, 86_400 / seconds));
+}
+
 /** Each further hunt that independently flags the pair (beacon, long connection, upload, strobe) adds this. */
 export const CORROBORATION = 0.1;
 
@@ -203,7 +216,7 @@ function prevalenceShare(prevalence: Prevalence | undefined, addresses: string[]
   return Math.max(...addresses.map((a) => prevalence.byDst[a] ?? 0)) / prevalence.networkSize;
 }
 
-function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat {
+function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefined, perDay: number): Threat {
   const first = parts[0]?.finding.subject;
   const src = first?.src ?? '';
   const host = parts.map((p) => p.finding.subject?.host).find((h) => h !== undefined && h !== '');
@@ -217,7 +230,7 @@ function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat 
   const strobe = parts.find((p) => p.hunt === 'strobe')?.finding.evidence;
   const exfil = parts.find((p) => p.hunt === 'exfiltration')?.finding.evidence;
   const longSeconds = num(long?.total_duration) ?? 0;
-  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(longSeconds), strobe: strobe ? STROBE_SCORE : 0, exfiltration: exfiltrationScore(num(exfil?.bytes_out) ?? 0) };
+  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(longSeconds), strobe: strobe ? STROBE_SCORE : 0, exfiltration: exfiltrationScore((num(exfil?.bytes_out) ?? 0) * perDay) };
   const base = Math.max(components.beacon, components.longConnection, components.strobe, components.exfiltration);
   const modifiers: Array<{ name: string; delta: number; detail: string }> = [];
   const flagged = Object.entries(components).filter(([, v]) => v > 0).map(([k]) => k);
@@ -259,7 +272,7 @@ function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat 
   if (beacon) what.push(`beacon ${beacon.score.toFixed(3)} (${beacon.connections} connections every ~${beacon.medianIntervalSeconds}s of ~${beacon.medianBytes} bytes)`);
   if (long) what.push(`${(longSeconds / 3600).toFixed(1)} h connected`);
   if (strobe) what.push(`strobe, ${String(strobe.connections)} connections`);
-  if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received)`);
+  if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received${perDay > 1 ? `; ${Math.round(((num(exfil.bytes_out) ?? 0) * perDay) / MIB)} MiB a day at that rate` : ''})`);
   for (const m of modifiers) what.push(m.detail);
   const evidence: Record<string, unknown> = {
     components,
@@ -271,7 +284,7 @@ function mergePair(key: string, parts: Part[], prevalence?: Prevalence): Threat 
     ...(times.length > 0 ? { firstSeen: times[0], lastSeen: times[times.length - 1] } : {}),
     ...(beacon ? { connections: beacon.connections } : num(long?.connections) !== undefined ? { connections: num(long?.connections) } : {}),
     ...(long ? { durationSeconds: longSeconds, longestSeconds: num(long.longest_duration) } : {}),
-    ...(exfil ? { bytesOut: num(exfil.bytes_out), bytesIn: num(exfil.bytes_in) } : {}),
+    ...(exfil ? { bytesOut: num(exfil.bytes_out), bytesIn: num(exfil.bytes_in), ...(perDay > 1 ? { bytesOutPerDay: Math.round((num(exfil.bytes_out) ?? 0) * perDay) } : {}) } : {}),
     ...(num(long?.total_bytes) !== undefined || num(beacon ? parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes : undefined) !== undefined
       ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }
       : {}),
@@ -357,7 +370,7 @@ export function buildThreatList(outcomes: HuntOutcome[], options: { mode: Scorin
     pairs.delete(key);
   }
   const prevalence = outcomes.find((o) => o.prevalence)?.prevalence;
-  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence)), ...singles].sort(byRank);
+  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence, dailyFactor(options.mode, options.window))), ...singles].sort(byRank);
   let withSeries = 0;
   for (const [i, t] of threats.entries()) {
     t.rank = i + 1;

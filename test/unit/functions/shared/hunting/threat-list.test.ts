@@ -46,6 +46,17 @@ describe('the ranked threat list', () => {
     expect(list.findings[0]).toMatchObject({ key: 'pair|10.0.0.5|c2.example.net', host: 'c2.example.net', dst: '203.0.113.9', score: 0.9, hunts: ['beacon-fqdn', 'beacon-ip'] });
   });
 
+  it('judges an upload in a short capture at its daily rate (as the strobe line is prorated), so a 40 MiB upload in 90 minutes outranks a 0.715 beacon; the RITA-exact mode does not', () => {
+    const capture = { from: '2026-11-20T00:00:00.000Z', to: '2026-11-20T01:30:00.000Z' };
+    const upload: HuntFinding = { severity: 'medium', summary: 'upload', subject: { kind: 'pair', src: '10.8.0.61', dst: '203.0.113.50' }, evidence: { bytes_out: 40 * 1024 * 1024, bytes_in: 200 } };
+    const outcomes = [outcome('beacon-ip', [beacon('10.8.0.61', { dst: '8.8.8.8' }, 0.715)]), outcome('exfiltration', [upload])];
+    const inCapture = buildThreatList(outcomes, { mode: 'capture', window: capture });
+    expect(inCapture.findings.map((t) => t.dst)).toEqual(['203.0.113.50', '8.8.8.8']);
+    expect(inCapture.findings[0]?.evidence).toMatchObject({ bytesOut: 40 * 1024 * 1024, bytesOutPerDay: 40 * 1024 * 1024 * 16 });
+    // 40 MiB sits between the 10 and 50 MiB buckets: 0.55 when judged as it is.
+    expect(buildThreatList(outcomes, { mode: 'rita', window: capture }).findings.map((t) => [t.dst, t.score])).toEqual([['8.8.8.8', 0.715], ['203.0.113.50', 0.55]]);
+  });
+
   it('orders equal severity and score by key, whatever order the hunts answered in', () => {
     const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
     const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
