@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     [
       `synthetic conn rows (all logs): ${r.rows} in ${r.files} gzip JSON files`,
       `bare scan (count(*)):           ${r.bareScanMs} ms (same read_json calls as the load)`,
-      `full pack (load + ${listHunts().length} queries + threat list): ${r.packMs} ms (load ${r.loadMs} ms), ${r.rowsPerSecond} rows/s, ${r.threats} threats`,
+      `full pack (load + ${listHunts('capture').length} queries + threat list): ${r.packMs} ms (load ${r.loadMs} ms), ${r.rowsPerSecond} rows/s, ${r.threats} threats`,
       `pack / bare scan:               ${r.ratioPackToScan}x (aim <= 3x): ${Number(r.ratioPackToScan) <= 3 ? 'met' : 'MISSED'}`,
       `reference: beacon data alone:   ${r.beaconPassMs} ms = ${r.ratioBeaconPassToScan}x the bare scan (one pass over the conn files gathering only the per-pair connection lists beacon scoring needs; no table, no other hunt, no scoring)`,
       `for comparison: auto-detecting scan (union_by_name, first bench version) ${r.autoScanMs} ms; pack / that ${r.ratioPackToAutoScan}x`,

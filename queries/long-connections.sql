@@ -4,7 +4,7 @@
 --   closed (conn) or still open at capture end (open_conn snapshots, the latest per uid, for
 --   connections conn.log does not hold yet): a long connection comes out the same either way.
 -- output: src, dst, ports, connections, open_connections, total_duration, longest_duration, total_bytes
--- thresholds: summed duration >= 3600 s; severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
+-- thresholds: summed duration >= long_min_seconds (RITA's 3600 s unless asked otherwise); severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
 -- scope: the watched hosts in either direction; internal/external scoping in TypeScript
 -- excludes: outer VXLAN/GENEVE flows (each mirrored ENI would otherwise be the longest connection)
 WITH closed AS (
@@ -43,6 +43,7 @@ merged AS (
   SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
   WHERE uid NOT IN (SELECT uid FROM closed_again)
 )
+SELECT * FROM (
 SELECT
   id_orig_h AS src,
   id_resp_h AS dst,
@@ -54,6 +55,8 @@ SELECT
   sum(coalesce(orig_bytes, 0) + coalesce(resp_bytes, 0)) AS total_bytes
 FROM merged
 GROUP BY id_orig_h, id_resp_h
-HAVING sum(duration) >= 3600
-ORDER BY total_duration DESC
+) AS pairs
+-- Athena takes ? parameters in WHERE clauses only: the duration bound is applied out here.
+WHERE total_duration >= :long_min_seconds
+ORDER BY total_duration DESC, src, dst
 LIMIT 500

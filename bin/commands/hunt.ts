@@ -14,7 +14,7 @@ export type { Io } from '../cli';
 
 export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to ISO] [--host IP ...]
                        [--pivot-ip IP ...] [--pivot-domain NAME ...] [--only HUNT[,HUNT...] ...]
-                       [--format text|json|md|html] [--top N] [--mode capture|rita]
+                       [--format text|json|md|html] [--top N] [--mode capture|rita] [--long-min SECONDS]
                        [--scope FILE] [--internal CIDR ...] [--never-include CIDR|DOMAIN ...]
                        [--always-include CIDR|DOMAIN ...]
 Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally, and
@@ -26,7 +26,8 @@ beacons against that window; --mode rita exactly as RITA v5 does (its dataset: t
 connections' span, the last 24 h at most; for calibration). Scope follows RITA:
 internal -> external pairs (internal: RFC 1918, 100.64.0.0/10, fd00::/8 and --internal), DNS and
 proxied pairs from internal sources, the --host addresses in both directions; multicast,
-link-local, loopback and broadcast never. --scope reads a JSON file with RITA's filter keys. Exit code 0 also when nothing is found.
+link-local, loopback and broadcast never. --long-min lowers (or raises) the summed duration from which
+a pair is a long connection (RITA's hour by default). --scope reads a JSON file with RITA's filter keys. Exit code 0 also when nothing is found.
 hunts: ${listHunts().map((h) => h.name).join(', ')}`;
 
 /** The local engine loaded no record from the folder: nothing to hunt. */
@@ -49,6 +50,8 @@ export interface HuntFolderOptions {
   onProgress?: (message: string) => void;
   mode?: ScoringMode;
   scope?: ScopeConfig;
+  /** Summed seconds from which a pair is a long connection (RITA: 3600). */
+  longConnectionMinSeconds?: number;
 }
 
 export interface HuntFolderResult {
@@ -85,7 +88,7 @@ export async function huntFolder(folder: string, options: HuntFolderOptions = {}
     }
     if (window.from.getTime() >= window.to.getTime()) throw new WindowOutsideLogsError(`--from ${window.from.toISOString()} is not before the end of the window, ${window.to.toISOString()}`);
     const mode = options.mode ?? 'capture';
-    const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope }, { only: options.only });
+    const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope, ...(options.longConnectionMinSeconds !== undefined ? { longConnectionMinSeconds: options.longConnectionMinSeconds } : {}) }, { only: options.only });
     const warnings = logWarnings({ loaded: await tableSpans(engine), readByHunts: tablesReadByPack(), unreadFiles: unreadLogFiles(engine.ignored) });
     const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() }, warnings });
     return { threats, outcomes, window, tables: engine.tables, loadWarnings };
@@ -201,6 +204,7 @@ async function hunt(argv: string[], io: Io): Promise<number> {
       'never-include': { type: 'string', multiple: true },
       'always-include': { type: 'string', multiple: true },
       top: { type: 'string' },
+      'long-min': { type: 'string' },
     },
     true,
   );
@@ -229,6 +233,8 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   const notIps = [...(values.host ?? []), ...(values['pivot-ip'] ?? [])].filter((h) => isIP(h.trim()) === 0);
   if (notIps.length > 0) throw new UsageError(`not an IP address: ${notIps.join(', ')} (--host and --pivot-ip take addresses)`);
 
+  const longMin = values['long-min'] === undefined ? undefined : Number(values['long-min']);
+  if (longMin !== undefined && !(Number.isFinite(longMin) && longMin > 0 && /^\s*[\d.]+\s*$/.test(values['long-min'] ?? ''))) throw new UsageError(`--long-min must be a number of seconds above 0; got "${values['long-min']}"`);
   if (values.mode !== 'capture' && values.mode !== 'rita') throw new UsageError(`--mode must be capture or rita; got "${values.mode}"`);
   let scope: ScopeConfig;
   try {
@@ -248,6 +254,7 @@ async function hunt(argv: string[], io: Io): Promise<number> {
       only,
       mode: values.mode,
       scope,
+      ...(longMin !== undefined ? { longConnectionMinSeconds: longMin } : {}),
       onProgress: (message) => {
         // Progress only on inputs big enough to make someone wonder, and at most twice a second.
         const now = Date.now();

@@ -21,6 +21,8 @@ export interface HuntParams {
   scope?: ScopeConfig;
   /** `capture` (default): beacons are judged against the hunt window; `rita`: exactly as RITA v5 (its dataset window). */
   mode?: ScoringMode;
+  /** Summed seconds from which a pair is a long connection: RITA's base, an hour, unless given. */
+  longConnectionMinSeconds?: number;
 }
 
 /** Who a finding is about: the threat list merges findings with the same subject into one row. */
@@ -95,6 +97,13 @@ export interface Prevalence {
   byHost?: Record<string, number>;
 }
 
+/** RITA's long-connection base: a pair's connections summing to an hour. */
+export const LONG_CONNECTION_MIN_SECONDS = 3600;
+/**
+ * Beacons of one hunt that carry their connection series (the threat list keeps it for its top
+ * `SERIES_KEPT_FOR_TOP`; merging can lift a pair by at most a few modifiers, not hundreds of places).
+ */
+const SERIES_PER_HUNT = 200;
 /** Beacons below RITA's lowest bucket (0.5) are noise in a report. */
 const MIN_BEACON_SCORE = 0.5;
 /** A pair spread over this many destination ports is a scan (or a service sweep), never a beacon. */
@@ -186,6 +195,7 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
     dataset = newest > 0 ? ritaDatasetWindow(oldest, newest) : undefined;
   }
   const out: HuntFinding[] = [];
+  const beatsOf = new Map<HuntFinding, Float64Array>();
   for (const r of rows) {
     const src = str(r.src);
     const peer0 = str(r[peerKey]);
@@ -204,12 +214,11 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
     const s = ctx.mode === 'rita' ? (dataset ? scorePackedBeatsRita(packed, BEAT, dataset) : undefined) : scorePackedBeats(packed, BEAT, ctx.window, ctx.mode);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
-    out.push({
+    const finding: HuntFinding = {
       severity: beaconSeverity(s.score),
       score: s.score,
       subject: peerKey === 'fqdn' ? { kind: 'pair', src: str(r.src), host: peer } : { kind: 'pair', src: str(r.src), dst: peer },
-      // scorePackedBeats sorted the beats in place: they are in time order now.
-      beacon: { ...s, mode: ctx.mode, series: seriesOf(packed) },
+      beacon: { ...s, mode: ctx.mode },
       summary: `${str(r.src)} → ${peer}: beacon score ${s.score.toFixed(3)}, ${s.connections} connections every ~${s.medianIntervalSeconds}s of ~${s.medianBytes} bytes`,
       evidence: {
         src: str(r.src),
@@ -227,9 +236,15 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
         firstSeen: iso(r.first_ts),
         lastSeen: iso(r.last_ts),
       },
-    });
+    };
+    out.push(finding);
+    beatsOf.set(finding, packed);
   }
-  return bySeverityThen(out);
+  const ranked = bySeverityThen(out);
+  // The connection series is drawn for the top of the threat list only: thinned for the best
+  // SERIES_PER_HUNT of each beacon hunt (scoring sorted the beats in place: they are in time order).
+  for (const f of ranked.slice(0, SERIES_PER_HUNT)) if (f.beacon) f.beacon.series = seriesOf(beatsOf.get(f) as Float64Array);
+  return ranked;
 }
 
 /** A pair by server name when the row names one (a proxy's address says nothing of where it went), else by address. */
@@ -687,6 +702,7 @@ export function parameterValues(params: HuntParams): Record<string, SqlParam> {
     // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window. The
     // beacon hunts take it as their upper bound, so a pair is one or the other, never both or neither.
     strobe_min: strobeLimit({ from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }),
+    long_min_seconds: params.longConnectionMinSeconds ?? LONG_CONNECTION_MIN_SECONDS,
   };
 }
 

@@ -52,6 +52,9 @@ function blockList(cidrs: readonly string[]): BlockList {
   return list;
 }
 
+/** Addresses whose scope answers one scope keeps, per list. */
+const MAX_REMEMBERED_ADDRESSES = 200_000;
+
 const normalDomain = (d: string): string => d.trim().toLowerCase().replace(/\.$/, '');
 
 export type PairRole = 'outbound' | 'inbound-watched' | 'internal' | 'external' | 'excluded';
@@ -83,9 +86,20 @@ export function createScope(config: ScopeConfig, watchedHosts: readonly string[]
     const f = isIP(ip);
     return f === 4 ? 'ipv4' : f === 6 ? 'ipv6' : undefined;
   };
+  // BlockList.check builds an address object per call: answers are kept per address (a hunt asks
+  // about the same few thousand addresses tens of thousands of times), up to a bound.
+  const lists = new Map<BlockList, Map<string, boolean>>();
   const check = (list: BlockList, ip: string): boolean => {
-    const f = fam(ip);
-    return f !== undefined && list.check(ip, f);
+    let memo = lists.get(list);
+    if (!memo) lists.set(list, (memo = new Map()));
+    let answer = memo.get(ip);
+    if (answer === undefined) {
+      const f = fam(ip);
+      answer = f !== undefined && list.check(ip, f);
+      if (memo.size >= MAX_REMEMBERED_ADDRESSES) memo.clear();
+      memo.set(ip, answer);
+    }
+    return answer;
   };
   const alwaysDomains = config.alwaysIncludedDomains.map(normalDomain).filter(Boolean);
   const neverDomains = config.neverIncludedDomains.map(normalDomain).filter(Boolean);

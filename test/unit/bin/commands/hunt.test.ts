@@ -82,6 +82,12 @@ describe('mirrorhunt hunt', () => {
 });
 
 describe('mirrorhunt hunt: scoring mode, scope and warnings', () => {
+  it.each(['abc', '0', '10s'])('refuses --long-min %s, naming the option', async (value) => {
+    const c = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), '--long-min', value], c.io)).toBe(2);
+    expect(c.err()).toContain(`--long-min must be a number of seconds above 0; got "${value}"`);
+  });
+
   it('refuses an unknown scoring mode and a scope file with an unknown key, naming what is wrong', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-scope-'));
     await writeFile(join(dir, 'scope.json'), JSON.stringify({ internal: ['10.0.0.0/8'] }));

@@ -197,7 +197,7 @@ describe('hunt pack runner', () => {
 
   it('sends host and pivot lists as comma-joined parameters, dropping values that hold a comma', () => {
     const values = parameterValues({ from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), hosts: ['10.0.0.1', '10.0.0.2'], pivotIps: ['1.2.3.4', 'a,b'], pivotDomains: ['Evil.Example.'] });
-    expect(values).toEqual({ dt_from: '2026-11-20', hour_from: 10, dt_to: '2026-11-20', hour_to: 13, ts_from: Date.parse('2026-11-20T10:00:00Z') / 1000, ts_to: Date.parse('2026-11-20T11:00:00Z') / 1000, hosts: '10.0.0.1,10.0.0.2', pivot_ips: '1.2.3.4', pivot_domains: 'evil.example', strobe_min: 3600 });
+    expect(values).toEqual({ dt_from: '2026-11-20', hour_from: 10, dt_to: '2026-11-20', hour_to: 13, ts_from: Date.parse('2026-11-20T10:00:00Z') / 1000, ts_to: Date.parse('2026-11-20T11:00:00Z') / 1000, hosts: '10.0.0.1,10.0.0.2', pivot_ips: '1.2.3.4', pivot_domains: 'evil.example', strobe_min: 3600, long_min_seconds: 3600 });
   });
 });
 
@@ -243,5 +243,26 @@ describeIfRolling("the RITA-exact mode against RITA's answers for its proxy_roll
     // RITA's final scores (its bucketed beacon score, first seen +0.15, prevalence in a network of two -0.15).
     expect(dns?.evidence.ritaFinalScore).toBeCloseTo(0.33839, 2);
     expect(proxied?.evidence.ritaFinalScore).toBeCloseTo(0.2992, 2);
+  });
+});
+
+describe('the long-connection bound', () => {
+  it("is RITA's hour unless asked otherwise, and reaches the query as a WHERE parameter", async () => {
+    // Two outbound pairs: one connected 4000 s, one 2 × 90 s.
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-long-'));
+    const conn = (ts: number, uid: string, src: string, dst: string, duration: number): string =>
+      JSON.stringify({ ts, uid, 'id.orig_h': src, 'id.orig_p': 50000, 'id.resp_h': dst, 'id.resp_p': 443, proto: 'tcp', duration, orig_bytes: 100, resp_bytes: 100, conn_state: 'SF' });
+    await writeFile(join(dir, 'conn.log'), [conn(1_795_000_000, 'C1', '10.0.0.5', '203.0.113.9', 4000), conn(1_795_000_100, 'C2', '10.0.0.6', '198.51.100.7', 90), conn(1_795_000_300, 'C3', '10.0.0.6', '198.51.100.7', 90)].join('\n') + '\n');
+    const engine = await createDuckDbEngine({ logsDir: dir });
+    const at = async (seconds?: number): Promise<Array<[unknown, unknown]>> => {
+      const [o] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], ...(seconds !== undefined ? { longConnectionMinSeconds: seconds } : {}) }, { only: ['long-connections'] });
+      return (o?.findings ?? []).map((f) => [f.evidence.dst, f.evidence.total_duration]);
+    };
+    const hour = await at();
+    const twoMinutes = await at(120);
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+    expect(hour).toEqual([['203.0.113.9', 4000]]);
+    expect(twoMinutes).toEqual([['203.0.113.9', 4000], ['198.51.100.7', 180]]);
   });
 });
