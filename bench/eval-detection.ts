@@ -205,11 +205,14 @@ async function openConns(dir: string): Promise<void> {
     new Map((await hunt(join(dir, sub), { mode: 'rita', longConnectionMinSeconds: OPEN_CONNS_MIN_SECONDS })).filter((t) => t.hunts.includes('long-connections')).map((t) => [`${t.src}>${t.dst}`, Number(t.evidence.durationSeconds)]));
   const open = await long('open');
   const closed = await long('closed');
-  const keys = [...new Set([...open.keys(), ...closed.keys()])].sort();
-  const same = keys.filter((k) => open.has(k) && closed.has(k) && Math.abs((open.get(k) ?? 0) - (closed.get(k) ?? 0)) <= Math.max(60, 0.05 * (closed.get(k) ?? 0)));
+  // The open half's open_conn snapshots are the closed half's connections while they were still
+  // open; its conn.log is a later day's (RITA's test layout), so it may hold pairs the closed half
+  // does not. Every pair of the closed half must come out of the open half with the same duration.
+  const keys = [...closed.keys()].sort();
+  const same = keys.filter((k) => open.has(k) && Math.abs((open.get(k) ?? 0) - (closed.get(k) ?? 0)) <= Math.max(1, 0.01 * (closed.get(k) ?? 0)));
   rows.push({
     set: 'rita-conformance/open_conns (open/ vs closed/)',
-    truth: `the same long connections from both halves (at ${OPEN_CONNS_MIN_SECONDS} s: no pair reaches an hour)`,
+    truth: `the closed half's long connections, the same from the open half's snapshots (at ${OPEN_CONNS_MIN_SECONDS} s: no pair reaches an hour)`,
     found: `${same.length}/${keys.length} pairs agree`,
     rank: '-',
     fpTop10: '-',
