@@ -10,7 +10,7 @@ import type { Threat, ThreatList } from '../hunting/threat-list';
 import type { NextStep } from '../domain/next-steps';
 import type { InvestigationReport, ReportLinks, ResourceRow, TimelineEntry } from '../domain/report';
 import type { Verdict } from '../domain/verdict';
-import { intervalHistogramSpec, renderSvg, sizeOverTimeSpec, timelineSpec } from './plots';
+import { intervalHistogram, renderSvg, sizeOverTime, timeline } from './plots';
 
 /** Beacons plotted: the top ones that carry a series (the threat list keeps series for the top beacons only). */
 export const MAX_PLOTTED_BEACONS = 5;
@@ -112,7 +112,7 @@ async function beaconsSection(list: ThreatList): Promise<string> {
   const parts: string[] = [];
   for (const t of beacons) {
     const series = t.beacon.series as Array<[number, number]>;
-    const [histogram, sizes] = await Promise.all([renderSvg(intervalHistogramSpec(series)), renderSvg(sizeOverTimeSpec(series))]);
+    const [histogram, sizes] = await Promise.all([renderSvg(intervalHistogram(series)), renderSvg(sizeOverTime(series))]);
     parts.push(
       `<article class="beacon"><h3>#${t.rank} ${escapeHtml(t.src)} → ${escapeHtml(t.host ?? t.dst ?? '?')}</h3><p class="sub">${t.beacon.connections} connections, median interval ${Math.round(t.beacon.medianIntervalSeconds)} s, median ${Math.round(t.beacon.medianBytes)} bytes; score ${t.beacon.score.toFixed(2)} (timestamp ${t.beacon.timestampScore.toFixed(2)}, size ${t.beacon.sizeScore.toFixed(2)})</p><div class="plots"><div class="plot">${histogram}</div><div class="plot">${sizes}</div></div></article>`,
     );
@@ -122,7 +122,7 @@ async function beaconsSection(list: ThreatList): Promise<string> {
 
 async function timelineSection(entries: TimelineEntry[]): Promise<string> {
   if (entries.length === 0) return '';
-  const svg = entries.length >= 2 ? `<div class="plot timeline">${await renderSvg(timelineSpec(entries))}</div>` : '';
+  const svg = entries.length >= 2 ? `<div class="plot timeline">${await renderSvg(timeline(entries))}</div>` : '';
   return `<section id="timeline"><h2>Timeline</h2>${svg}<ul>${entries.map((e) => `<li><code>${escapeHtml(e.at)}</code> ${escapeHtml(e.event)}${e.detail ? `: ${escapeHtml(e.detail)}` : ''}</li>`).join('')}</ul></section>`;
 }
 

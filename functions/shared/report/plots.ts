@@ -1,35 +1,37 @@
 /**
- * The report's plots: Vega-Lite specs compiled to Vega and rendered headless to SVG strings
- * (Vega's own SVG string renderer; no browser, no canvas). Only numbers and our own labels go
- * into a spec: nothing from the logs, so no attacker text can reach the SVG.
+ * The report's plots, drawn headless to SVG strings with Vega's own SVG string renderer (no
+ * browser, no canvas). The specs are Vega-Lite (`plot-specs.ts`), compiled to Vega at development
+ * time (`plots.vega.json`); here only the data go in. Only numbers and our own labels go into a
+ * plot: nothing from the logs, so no attacker text can reach the SVG.
  *
- * vega and vega-lite are ESM-only; they are loaded with a dynamic import on first use so the
- * CommonJS code around them (Lambda bundle, tsx, jest) needs no ESM of its own.
+ * vega is ESM-only; it is loaded with a dynamic import on first use so the CommonJS code around
+ * it (Lambda bundle, tsx, jest) needs no ESM of its own.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import compiled from './plots.vega.json';
+import type { PlotName } from './plot-specs';
 
-export const PLOT_WIDTH = 300;
-export const PLOT_HEIGHT = 150;
+export type { PlotName } from './plot-specs';
 
 type Vega = typeof import('vega');
-type VegaLite = typeof import('vega-lite');
-let libs: Promise<{ vega: Vega; vegaLite: VegaLite }> | undefined;
-const load = () => (libs ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, vegaLite })));
+let vegaLib: Promise<Vega> | undefined;
+const load = (): Promise<Vega> => (vegaLib ??= import('vega'));
 
-const CONFIG = {
-  background: 'white',
-  font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
-  axis: { labelFontSize: 11, titleFontSize: 11, gridColor: '#e5e7eb' },
-  title: { fontSize: 12, anchor: 'start' as const, fontWeight: 600 as const },
-  view: { stroke: null },
-};
+/** A plot with its rows: what `renderSvg` draws. */
+export interface Plot {
+  name: PlotName;
+  rows: Array<Record<string, number | string>>;
+}
 
-/** Renders a Vega-Lite spec to a standalone SVG document string. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const { vega, vegaLite } = await load();
-  const compiled = vegaLite.compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+/** Draws a plot to a standalone SVG document string. */
+export async function renderSvg(plot: Plot): Promise<string> {
+  const vega = await load();
+  // A fresh copy per drawing: Vega's parser keeps references into the spec it is given.
+  const spec = JSON.parse(JSON.stringify((compiled as Record<PlotName, unknown>)[plot.name])) as { data: Array<{ name: string; values?: unknown[] }> };
+  const table = spec.data.find((d) => d.name === 'table');
+  if (!table) throw new Error(`plots.vega.json: ${plot.name} has no "table" data source (regenerate it from plot-specs.ts)`);
+  table.values = plot.rows;
   // No loader use: data are inline values. renderer 'none' skips the DOM; toSVG draws the scene.
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const view = new vega.View(vega.parse(spec as Parameters<Vega['parse']>[0]), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
@@ -44,55 +46,38 @@ export function intervalsOf(series: Array<[number, number]>): number[] {
   return out;
 }
 
-/** How regular the timer is: the intervals binned; a beacon is one tall bar. */
-export function intervalHistogramSpec(series: Array<[number, number]>): TopLevelSpec {
+/** A step of 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-9)));
+  return ([1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power);
+}
+
+/** At most this many bars in the interval histogram (Vega-Lite's own default is 10; a timer wants finer). */
+export const HISTOGRAM_MAX_BINS = 24;
+
+/**
+ * How regular the timer is: the intervals binned from zero in about 24 equal steps (1, 2 or 5
+ * times a power of ten); a beacon is one tall bar at its period.
+ */
+export function intervalHistogram(series: Array<[number, number]>): Plot {
   const intervals = intervalsOf(series);
-  // From zero, so a timer reads as one tall bar at its period rather than jitter spread over the axis.
   const top = Math.max(1, ...intervals) * 1.1;
-  return {
-    width: PLOT_WIDTH,
-    height: PLOT_HEIGHT,
-    title: 'Interval between connections',
-    data: { values: intervals.map((s) => ({ seconds: s })) },
-    mark: { type: 'bar', color: '#2563eb' },
-    encoding: {
-      x: { field: 'seconds', type: 'quantitative', bin: { maxbins: 24, extent: [0, Math.ceil(top)] }, title: 'seconds' },
-      y: { aggregate: 'count', type: 'quantitative', title: 'connections' },
-    },
-  };
+  const step = niceStep(top / HISTOGRAM_MAX_BINS);
+  // Every bin from zero, empty ones too, so the axis starts at zero whatever the data.
+  const counts = new Array<number>(Math.max(1, Math.ceil(top / step))).fill(0);
+  for (const s of intervals) {
+    const bin = Math.min(counts.length - 1, Math.max(0, Math.floor(s / step)));
+    counts[bin] = (counts[bin] as number) + 1;
+  }
+  return { name: 'intervalHistogram', rows: counts.map((count, bin) => ({ start: bin * step, end: (bin + 1) * step, count })) };
 }
 
-/** How steady the payload is: bytes sent per connection against time; a beacon is a flat line of dots. */
-export function sizeOverTimeSpec(series: Array<[number, number]>): TopLevelSpec {
-  return {
-    width: PLOT_WIDTH,
-    height: PLOT_HEIGHT,
-    title: 'Bytes sent per connection over time',
-    data: { values: series.map(([t, bytes]) => ({ t: t * 1000, bytes })) },
-    mark: { type: 'point', filled: true, size: 18, color: '#dc2626' },
-    encoding: {
-      x: { field: 't', type: 'temporal', title: 'time (UTC)', timeUnit: 'utchoursminutes', axis: { format: '%H:%M', labelAngle: 0 } },
-      y: { field: 'bytes', type: 'quantitative', title: 'bytes', scale: { zero: true } },
-    },
-  };
+/** How steady the payload is: bytes sent per connection against time. */
+export function sizeOverTime(series: Array<[number, number]>): Plot {
+  return { name: 'sizeOverTime', rows: series.map(([t, bytes]) => ({ t: t * 1000, bytes })) };
 }
 
-/** The investigation's steps on one time axis (our own step names only). */
-export function timelineSpec(entries: Array<{ at: string; event: string }>): TopLevelSpec {
-  return {
-    width: PLOT_WIDTH,
-    height: Math.max(60, entries.length * 18),
-    title: 'Capture timeline',
-    data: { values: entries.map((e, i) => ({ t: Date.parse(e.at), event: e.event, order: i })) },
-    layer: [
-      { mark: { type: 'rule', color: '#9ca3af' }, encoding: { x: { field: 't', type: 'temporal', aggregate: 'min' }, x2: { field: 't', aggregate: 'max' } } },
-      {
-        mark: { type: 'point', filled: true, size: 50, color: '#111827' },
-        encoding: {
-          x: { field: 't', type: 'temporal', title: 'time (UTC)', axis: { format: '%H:%M', labelAngle: 0 } },
-          y: { field: 'event', type: 'nominal', title: null, sort: { field: 'order', op: 'min' } },
-        },
-      },
-    ],
-  };
+/** The investigation's steps on one time axis. */
+export function timeline(entries: Array<{ at: string; event: string }>): Plot {
+  return { name: 'timeline', rows: entries.map((e, i) => ({ t: Date.parse(e.at), event: e.event, order: i })) };
 }

@@ -1,6 +1,6 @@
 import { buildReport } from '../../../../../functions/shared/domain/report';
 import { escapeHtml, renderReportHtml, renderThreatListHtml } from '../../../../../functions/shared/report/html';
-import { intervalHistogramSpec, intervalsOf, renderSvg } from '../../../../../functions/shared/report/plots';
+import { intervalHistogram, intervalsOf, renderSvg } from '../../../../../functions/shared/report/plots';
 import { beaconSeries, beaconThreat, completedState, scanThreat, threatList } from '../../../../support/report-fixtures';
 
 /** Names and agents an attacker controls: server names from SNI/Host, user agents, DNS names. */
@@ -62,7 +62,12 @@ describe('the plots', () => {
   it('bins the intervals of a 60 s beacon into one tall bar around 60 s', async () => {
     const series = beaconSeries('2026-11-24T08:01:00.000Z', 59, 60);
     expect(intervalsOf(series).every((s) => s >= 55 && s <= 65)).toBe(true);
-    const svg = await renderSvg(intervalHistogramSpec(series));
+    const plot = intervalHistogram(series);
+    // Every interval lands in the bins around the timer's period, none elsewhere on the axis from 0.
+    expect(plot.rows[0]).toMatchObject({ start: 0 });
+    expect(plot.rows.filter((r) => Number(r.count) > 0).every((r) => Number(r.start) >= 50 && Number(r.end) <= 70)).toBe(true);
+    expect(plot.rows.reduce((n, r) => n + Number(r.count), 0)).toBe(58);
+    const svg = await renderSvg(plot);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('Interval between connections');
     expect(marks(svg)).toBeGreaterThan(3);
