@@ -3,7 +3,9 @@
 -- detects: pairs whose connections add up to hours (interactive shells, tunnels, persistent C2),
 --   closed (conn) or still open at capture end (open_conn snapshots, the latest per uid, for
 --   connections conn.log does not hold yet): a long connection comes out the same either way.
--- output: src, dst, ports, connections, open_connections, total_duration, longest_duration, total_bytes
+--   One row per pair and server name (TLS SNI or HTTP Host as sent, '' for connections without
+--   one): RITA keys a named connection by that name, and its RITA-exact final score needs the split.
+-- output: src, dst, name, ports, connections, open_connections, total_duration, longest_duration, total_bytes (per name; pair_duration for the pair)
 -- thresholds: summed duration >= long_min_seconds (RITA's 3600 s unless asked otherwise); severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
 -- scope: the watched hosts in either direction; internal/external scoping in TypeScript
 -- excludes: outer VXLAN/GENEVE flows (each mirrored ENI would otherwise be the longest connection)
@@ -38,25 +40,58 @@ closed_again AS (
     AND uid IN (SELECT uid FROM still_open)
 ),
 merged AS (
-  SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
+  SELECT uid, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
   UNION ALL
-  SELECT id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
+  SELECT uid, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
   WHERE uid NOT IN (SELECT uid FROM closed_again)
+),
+long_pairs AS (
+  SELECT * FROM (
+    SELECT id_orig_h, id_resp_h, sum(duration) AS pair_duration FROM merged GROUP BY id_orig_h, id_resp_h
+  ) AS totals
+  -- Athena takes ? parameters in WHERE clauses only: the duration bound is applied here, not in HAVING.
+  WHERE pair_duration >= :long_min_seconds
+),
+long_conns AS (
+  SELECT m.uid, m.id_orig_h, m.id_resp_h, m.id_resp_p, m.duration, m.orig_bytes, m.resp_bytes, m.open, l.pair_duration
+  FROM merged m
+  JOIN long_pairs l ON m.id_orig_h = l.id_orig_h AND m.id_resp_h = l.id_resp_h
+),
+-- The server names of the long pairs' connections, by uid (closed and still-open records alike).
+names AS (
+  SELECT uid, max(name) AS name FROM (
+    SELECT uid, server_name AS name FROM ssl
+    WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+      AND ts >= :ts_from AND ts < :ts_to AND coalesce(server_name, '') <> ''
+    UNION ALL
+    SELECT uid, server_name AS name FROM open_ssl
+    WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+      AND ts >= :ts_from AND ts < :ts_to AND coalesce(server_name, '') <> ''
+    UNION ALL
+    SELECT uid, host AS name FROM http
+    WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+      AND ts >= :ts_from AND ts < :ts_to AND coalesce(host, '') <> ''
+    UNION ALL
+    SELECT uid, host AS name FROM open_http
+    WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
+      AND ts >= :ts_from AND ts < :ts_to AND coalesce(host, '') <> ''
+  ) AS named
+  WHERE uid IN (SELECT uid FROM long_conns)
+  GROUP BY uid
 )
-SELECT * FROM (
 SELECT
-  id_orig_h AS src,
-  id_resp_h AS dst,
-  array_join(array_agg(DISTINCT CAST(id_resp_p AS varchar)), ',') AS ports,
+  c.id_orig_h AS src,
+  c.id_resp_h AS dst,
+  coalesce(n.name, '') AS name,
+  max(c.pair_duration) AS pair_duration,
+  array_join(array_agg(DISTINCT CAST(c.id_resp_p AS varchar)), ',') AS ports,
   count(*) AS connections,
-  sum(open) AS open_connections,
-  sum(duration) AS total_duration,
-  max(duration) AS longest_duration,
-  sum(coalesce(orig_bytes, 0) + coalesce(resp_bytes, 0)) AS total_bytes
-FROM merged
-GROUP BY id_orig_h, id_resp_h
-) AS pairs
--- Athena takes ? parameters in WHERE clauses only: the duration bound is applied out here.
-WHERE total_duration >= :long_min_seconds
-ORDER BY total_duration DESC, src, dst
-LIMIT 500
+  sum(c.open) AS open_connections,
+  sum(c.duration) AS total_duration,
+  max(c.duration) AS longest_duration,
+  sum(coalesce(c.orig_bytes, 0) + coalesce(c.resp_bytes, 0)) AS total_bytes
+FROM long_conns c
+LEFT JOIN names n ON n.uid = c.uid
+GROUP BY c.id_orig_h, c.id_resp_h, coalesce(n.name, '')
+ORDER BY pair_duration DESC, src, dst, name
+LIMIT 2000

@@ -285,6 +285,43 @@ function evidenceOf(r: Row, omit: string[] = []): Record<string, unknown> {
   return e;
 }
 
+/**
+ * The long-connection query answers per pair and server name; one finding per pair, its total
+ * over every name, and the split kept (`byName`: RITA keys a named connection by its TLS SNI or
+ * HTTP Host, and its RITA-exact final score is per name).
+ */
+function longConnectionPairs(rows: Row[]): HuntFinding[] {
+  const pairs = new Map<string, Row[]>();
+  for (const r of rows) {
+    const key = `${str(r.src)}|${str(r.dst)}`;
+    pairs.set(key, [...(pairs.get(key) ?? []), r]);
+  }
+  return [...pairs.values()].map((parts) => {
+    const first = parts[0] as Row;
+    const [src, dst] = [str(first.src), str(first.dst)];
+    const sum = (k: string): number => parts.reduce((n, r) => n + num(r[k]), 0);
+    const total = sum('total_duration');
+    const ports = [...new Set(parts.flatMap((r) => str(r.ports).split(',').filter(Boolean)))].sort((a, b) => Number(a) - Number(b));
+    const byName = parts.filter((r) => str(r.name) !== '').map((r) => ({ name: str(r.name), seconds: num(r.total_duration), connections: num(r.connections) })).sort((a, b) => b.seconds - a.seconds || a.name.localeCompare(b.name));
+    return {
+      severity: severityOf('longConnectionSeconds', total),
+      subject: { kind: 'pair' as const, src, dst },
+      summary: `${src} → ${dst}: ${(total / 3600).toFixed(1)} h connected over ${sum('connections')} connections`,
+      evidence: {
+        src,
+        dst,
+        ports: ports.join(','),
+        connections: sum('connections'),
+        open_connections: sum('open_connections'),
+        total_duration: total,
+        longest_duration: Math.max(...parts.map((r) => num(r.longest_duration))),
+        total_bytes: sum('total_bytes'),
+        ...(byName.length > 0 ? { byName } : {}),
+      },
+    };
+  });
+}
+
 const HUNTS: HuntDefinition[] = [
   {
     name: 'beacon-ip',
@@ -302,15 +339,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'long-connections',
     title: 'Long connections',
     description: 'Pairs whose connections add up to more than an hour.',
-    toFindings: (rows) =>
-      bySeverityThen(
-        rows.map((r) => ({
-          severity: severityOf('longConnectionSeconds', num(r.total_duration)),
-          subject: { kind: 'pair' as const, src: str(r.src), dst: str(r.dst) },
-          summary: `${str(r.src)} → ${str(r.dst)}: ${(num(r.total_duration) / 3600).toFixed(1)} h connected over ${num(r.connections)} connections`,
-          evidence: evidenceOf(r),
-        })),
-      ),
+    toFindings: (rows) => bySeverityThen(longConnectionPairs(rows)),
   },
   {
     name: 'strobe',

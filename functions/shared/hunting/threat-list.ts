@@ -253,7 +253,12 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
   const score = round3(Math.max(0, Math.min(1, base + modifiers.reduce((n, m) => n + m.delta, 0))));
   // RITA's own final score, computed its way (for calibration and for readers who know RITA).
   const share = shareOf;
-  const ritaBase = Math.max(beacon ? ritaBucketed(beacon.score * 100, RITA_FINAL.beacon) : 0, longSeconds >= RITA_FINAL.longConnection[0] ? ritaBucketed(longSeconds, RITA_FINAL.longConnection) : 0, strobe ? RITA_FINAL.strobe : 0);
+  // RITA keys a named connection (TLS SNI, HTTP Host as sent) by that name and the rest by address:
+  // its long-connection rows are the per-name totals and the unnamed remainder, each bucketed alone.
+  const byName = Array.isArray(long?.byName) ? (long.byName as Array<{ seconds: number }>) : [];
+  const ritaLongRows = byName.length > 0 ? [...byName.map((n) => n.seconds), longSeconds - byName.reduce((t, n) => t + n.seconds, 0)] : [longSeconds];
+  const ritaLong = Math.max(0, ...ritaLongRows.map((sec) => (sec >= RITA_FINAL.longConnection[0] ? ritaBucketed(sec, RITA_FINAL.longConnection) : 0)));
+  const ritaBase = Math.max(beacon ? ritaBucketed(beacon.score * 100, RITA_FINAL.beacon) : 0, ritaLong, strobe ? RITA_FINAL.strobe : 0);
   const ritaPrevalence = share === undefined ? 0 : share <= RITA_FINAL.prevalenceLow.share ? RITA_FINAL.prevalenceLow.delta : share >= RITA_FINAL.prevalenceHigh.share ? RITA_FINAL.prevalenceHigh.delta : 0;
   const ritaModifiers = RITA_FINAL.firstSeen + ritaPrevalence + (noHost ? MODIFIERS.missingHost : 0) + (rare ? MODIFIERS.rareSignature : 0);
   const ritaFinalScore = ritaBase > 0 ? round3(ritaBase + ritaModifiers) : undefined;
@@ -270,7 +275,7 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
   const peer = host ?? addresses[0] ?? '';
   const what: string[] = [];
   if (beacon) what.push(`beacon ${beacon.score.toFixed(3)} (${beacon.connections} connections every ~${beacon.medianIntervalSeconds}s of ~${beacon.medianBytes} bytes)`);
-  if (long) what.push(`${(longSeconds / 3600).toFixed(1)} h connected`);
+  if (long) what.push(`${(longSeconds / 3600).toFixed(1)} h connected${byName.length > 1 ? ` (${(byName as Array<{ name: string; seconds: number }>).slice(0, 3).map((n) => `${n.name} ${(n.seconds / 3600).toFixed(1)} h`).join(', ')}${byName.length > 3 ? ', …' : ''})` : ''}`);
   if (strobe) what.push(`strobe, ${String(strobe.connections)} connections`);
   if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received${perDay > 1 ? `; ${Math.round(((num(exfil.bytes_out) ?? 0) * perDay) / MIB)} MiB a day at that rate` : ''})`);
   for (const m of modifiers) what.push(m.detail);
@@ -283,7 +288,7 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
     ...(ports.length > 0 ? { ports } : {}),
     ...(times.length > 0 ? { firstSeen: times[0], lastSeen: times[times.length - 1] } : {}),
     ...(beacon ? { connections: beacon.connections } : num(long?.connections) !== undefined ? { connections: num(long?.connections) } : {}),
-    ...(long ? { durationSeconds: longSeconds, longestSeconds: num(long.longest_duration) } : {}),
+    ...(long ? { durationSeconds: longSeconds, longestSeconds: num(long.longest_duration), ...(byName.length > 0 ? { durationByName: byName } : {}) } : {}),
     ...(exfil ? { bytesOut: num(exfil.bytes_out), bytesIn: num(exfil.bytes_in), ...(perDay > 1 ? { bytesOutPerDay: Math.round((num(exfil.bytes_out) ?? 0) * perDay) } : {}) } : {}),
     ...(num(long?.total_bytes) !== undefined || num(beacon ? parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes : undefined) !== undefined
       ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }

@@ -266,3 +266,25 @@ describe('the long-connection bound', () => {
     expect(twoMinutes).toEqual([['203.0.113.9', 4000], ['198.51.100.7', 180]]);
   });
 });
+
+describe('long connections by server name', () => {
+  it('gives one finding per pair with the total, and the split by TLS SNI and HTTP Host as sent (RITA keys named connections so)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-named-'));
+    const conn = (uid: string, port: number, duration: number): string =>
+      JSON.stringify({ ts: 1_795_000_000, uid, 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '203.0.113.9', 'id.resp_p': port, proto: 'tcp', duration, orig_bytes: 100, resp_bytes: 100, conn_state: 'SF' });
+    await writeFile(join(dir, 'conn.log'), [conn('C1', 8443, 4000), conn('C2', 8000, 3000), conn('C3', 22, 500)].join('\n') + '\n');
+    await writeFile(join(dir, 'ssl.log'), JSON.stringify({ ts: 1_795_000_001, uid: 'C1', 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '203.0.113.9', 'id.resp_p': 8443, server_name: 'a.example' }) + '\n');
+    await writeFile(join(dir, 'http.log'), JSON.stringify({ ts: 1_795_000_001, uid: 'C2', 'id.orig_h': '10.0.0.5', 'id.orig_p': 50001, 'id.resp_h': '203.0.113.9', 'id.resp_p': 8000, method: 'GET', host: 'a.example:8000', uri: '/' }) + '\n');
+    const engine = await createDuckDbEngine({ logsDir: dir });
+    const [o] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [] }, { only: ['long-connections'] });
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+    expect(o?.findings).toHaveLength(1);
+    expect(o?.findings[0]?.evidence).toMatchObject({
+      total_duration: 7500,
+      connections: 3,
+      ports: '22,8000,8443',
+      byName: [{ name: 'a.example', seconds: 4000, connections: 1 }, { name: 'a.example:8000', seconds: 3000, connections: 1 }],
+    });
+  });
+});

@@ -57,6 +57,16 @@ describe('the ranked threat list', () => {
     expect(buildThreatList(outcomes, { mode: 'rita', window: capture }).findings.map((t) => [t.dst, t.score])).toEqual([['8.8.8.8', 0.715], ['203.0.113.50', 0.55]]);
   });
 
+  it("computes RITA's final score per RITA row: a named long connection is keyed by its name, the unnamed rest by address", () => {
+    const long: HuntFinding = { severity: 'medium', summary: 'long', subject: { kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9' }, evidence: { total_duration: 7500, connections: 3, byName: [{ name: 'a.example', seconds: 4000, connections: 1 }, { name: 'a.example:8000', seconds: 3000, connections: 1 }] } };
+    const [t] = buildThreatList([outcome('long-connections', [long])], { mode: 'rita', window: WINDOW }).findings;
+    // RITA's rows: a.example 4000 s (0.2074), a.example:8000 3000 s (none: under an hour), the rest 500 s (none); first seen +0.15.
+    expect(t?.evidence.ritaFinalScore).toBeCloseTo(ritaBucketed(4000, RITA_FINAL.longConnection) + 0.15, 3);
+    // Ours is the pair's whole time connected.
+    expect(t?.evidence.components).toMatchObject({ longConnection: longConnectionScore(7500) });
+    expect(t?.summary).toContain('a.example 1.1 h, a.example:8000 0.8 h');
+  });
+
   it('orders equal severity and score by key, whatever order the hunts answered in', () => {
     const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
     const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
