@@ -5,12 +5,12 @@
 --   connections conn.log does not hold yet): a long connection comes out the same either way.
 --   One row per pair and server name (TLS SNI or HTTP Host as sent, '' for connections without
 --   one): RITA keys a named connection by that name, and its RITA-exact final score needs the split.
--- output: src, dst, name, ports, connections, open_connections, total_duration, longest_duration, total_bytes (per name; pair_duration for the pair)
+-- output: src, dst, name, ports, connections, open_connections, total_duration, longest_duration, total_bytes, spans (per name; pair_duration for the pair)
 -- thresholds: summed duration >= long_min_seconds (RITA's 3600 s unless asked otherwise); severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
 -- scope: the watched hosts in either direction; internal/external scoping in TypeScript
 -- excludes: outer VXLAN/GENEVE flows (each mirrored ENI would otherwise be the longest connection)
 WITH closed AS (
-  SELECT uid, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes
+  SELECT uid, ts, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes
   FROM conn
   WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
     AND ts >= :ts_from AND ts < :ts_to
@@ -20,7 +20,7 @@ WITH closed AS (
     AND duration IS NOT NULL
 ),
 still_open AS (
-  SELECT uid, id_orig_h, id_resp_h, id_resp_p, max(duration) AS duration, max(orig_bytes) AS orig_bytes, max(resp_bytes) AS resp_bytes
+  SELECT uid, min(ts) AS ts, id_orig_h, id_resp_h, id_resp_p, max(duration) AS duration, max(orig_bytes) AS orig_bytes, max(resp_bytes) AS resp_bytes
   FROM open_conn
   WHERE (dt > :dt_from OR (dt = :dt_from AND "hour" >= :hour_from)) AND (dt < :dt_to OR (dt = :dt_to AND "hour" <= :hour_to))
     AND ts >= :ts_from AND ts < :ts_to
@@ -40,9 +40,9 @@ closed_again AS (
     AND uid IN (SELECT uid FROM still_open)
 ),
 merged AS (
-  SELECT uid, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
+  SELECT uid, ts, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 0 AS open FROM closed
   UNION ALL
-  SELECT uid, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
+  SELECT uid, ts, id_orig_h, id_resp_h, id_resp_p, duration, orig_bytes, resp_bytes, 1 AS open FROM still_open o
   WHERE uid NOT IN (SELECT uid FROM closed_again)
 ),
 long_pairs AS (
@@ -53,7 +53,7 @@ long_pairs AS (
   WHERE pair_duration >= :long_min_seconds
 ),
 long_conns AS (
-  SELECT m.uid, m.id_orig_h, m.id_resp_h, m.id_resp_p, m.duration, m.orig_bytes, m.resp_bytes, m.open, l.pair_duration
+  SELECT m.uid, m.ts, m.id_orig_h, m.id_resp_h, m.id_resp_p, m.duration, m.orig_bytes, m.resp_bytes, m.open, l.pair_duration
   FROM merged m
   JOIN long_pairs l ON m.id_orig_h = l.id_orig_h AND m.id_resp_h = l.id_resp_h
 ),
@@ -89,7 +89,10 @@ SELECT
   sum(c.open) AS open_connections,
   sum(c.duration) AS total_duration,
   max(c.duration) AS longest_duration,
-  sum(coalesce(c.orig_bytes, 0) + coalesce(c.resp_bytes, 0)) AS total_bytes
+  sum(coalesce(c.orig_bytes, 0) + coalesce(c.resp_bytes, 0)) AS total_bytes,
+  -- Each connection as "start+seconds", whole seconds: TypeScript takes the union (time with a
+  -- session open), which summed durations overstate when connections overlap.
+  array_join(array_agg(CAST(CAST(floor(c.ts) AS bigint) AS varchar) || '+' || CAST(CAST(ceil(c.duration) AS bigint) AS varchar)), ',') AS spans
 FROM long_conns c
 LEFT JOIN names n ON n.uid = c.uid
 GROUP BY c.id_orig_h, c.id_resp_h, coalesce(n.name, '')

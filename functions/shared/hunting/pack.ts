@@ -290,7 +290,7 @@ function evidenceOf(r: Row, omit: string[] = []): Record<string, unknown> {
  * over every name, and the split kept (`byName`: RITA keys a named connection by its TLS SNI or
  * HTTP Host, and its RITA-exact final score is per name).
  */
-function longConnectionPairs(rows: Row[]): HuntFinding[] {
+function longConnectionPairs(rows: Row[], window: BeaconWindow): HuntFinding[] {
   const pairs = new Map<string, Row[]>();
   for (const r of rows) {
     const key = `${str(r.src)}|${str(r.dst)}`;
@@ -302,11 +302,12 @@ function longConnectionPairs(rows: Row[]): HuntFinding[] {
     const sum = (k: string): number => parts.reduce((n, r) => n + num(r[k]), 0);
     const total = sum('total_duration');
     const ports = [...new Set(parts.flatMap((r) => str(r.ports).split(',').filter(Boolean)))].sort((a, b) => Number(a) - Number(b));
+    const connected = connectedSeconds(parts.map((r) => str(r.spans)).join(','), window);
     const byName = parts.filter((r) => str(r.name) !== '').map((r) => ({ name: str(r.name), seconds: num(r.total_duration), connections: num(r.connections) })).sort((a, b) => b.seconds - a.seconds || a.name.localeCompare(b.name));
     return {
       severity: severityOf('longConnectionSeconds', total),
       subject: { kind: 'pair' as const, src, dst },
-      summary: `${src} → ${dst}: ${(total / 3600).toFixed(1)} h connected over ${sum('connections')} connections`,
+      summary: `${src} → ${dst}: ${(connected / 3600).toFixed(1)} h connected (${(total / 3600).toFixed(1)} h summed over ${sum('connections')} connections)`,
       evidence: {
         src,
         dst,
@@ -314,12 +315,39 @@ function longConnectionPairs(rows: Row[]): HuntFinding[] {
         connections: sum('connections'),
         open_connections: sum('open_connections'),
         total_duration: total,
+        connected_seconds: connected,
         longest_duration: Math.max(...parts.map((r) => num(r.longest_duration))),
         total_bytes: sum('total_bytes'),
         ...(byName.length > 0 ? { byName } : {}),
       },
     };
   });
+}
+
+/**
+ * Seconds with at least one of the connections open, within the window: the union of
+ * `start+seconds` spans. Summed durations count overlapping connections twice and can exceed the
+ * capture itself (4 parallel sessions over a day sum to 4 days).
+ */
+export function connectedSeconds(spans: string, window: BeaconWindow): number {
+  const intervals: Array<[number, number]> = [];
+  for (const span of spans.split(',')) {
+    const [start, length] = span.split('+').map(Number);
+    if (!Number.isFinite(start) || !Number.isFinite(length)) continue;
+    const from = Math.max(start as number, window.from);
+    const to = Math.min((start as number) + (length as number), window.to);
+    if (to > from) intervals.push([from, to]);
+  }
+  intervals.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [curFrom, curTo] = [Number.NaN, Number.NaN];
+  for (const [from, to] of intervals) {
+    if (Number.isNaN(curFrom) || from > curTo) {
+      if (!Number.isNaN(curFrom)) total += curTo - curFrom;
+      [curFrom, curTo] = [from, to];
+    } else curTo = Math.max(curTo, to);
+  }
+  return Number.isNaN(curFrom) ? total : total + (curTo - curFrom);
 }
 
 const HUNTS: HuntDefinition[] = [
@@ -339,7 +367,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'long-connections',
     title: 'Long connections',
     description: 'Pairs whose connections add up to more than an hour.',
-    toFindings: (rows) => bySeverityThen(longConnectionPairs(rows)),
+    toFindings: (rows, ctx) => bySeverityThen(longConnectionPairs(rows, ctx.window)),
   },
   {
     name: 'strobe',

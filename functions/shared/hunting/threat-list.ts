@@ -216,7 +216,7 @@ function prevalenceShare(prevalence: Prevalence | undefined, addresses: string[]
   return Math.max(...addresses.map((a) => prevalence.byDst[a] ?? 0)) / prevalence.networkSize;
 }
 
-function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefined, perDay: number): Threat {
+function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefined, perDay: number, mode: ScoringMode): Threat {
   const first = parts[0]?.finding.subject;
   const src = first?.src ?? '';
   const host = parts.map((p) => p.finding.subject?.host).find((h) => h !== undefined && h !== '');
@@ -229,8 +229,11 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
   const long = parts.find((p) => p.hunt === 'long-connections')?.finding.evidence;
   const strobe = parts.find((p) => p.hunt === 'strobe')?.finding.evidence;
   const exfil = parts.find((p) => p.hunt === 'exfiltration')?.finding.evidence;
+  // RITA's long connection is the durations summed; ours, in the capture mode, the time a session
+  // was open (overlapping connections counted once, within the capture).
   const longSeconds = num(long?.total_duration) ?? 0;
-  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(longSeconds), strobe: strobe ? STROBE_SCORE : 0, exfiltration: exfiltrationScore((num(exfil?.bytes_out) ?? 0) * perDay) };
+  const connected = num(long?.connected_seconds) ?? longSeconds;
+  const components = { beacon: beacon?.score ?? 0, longConnection: longConnectionScore(mode === 'capture' ? connected : longSeconds), strobe: strobe ? STROBE_SCORE : 0, exfiltration: exfiltrationScore((num(exfil?.bytes_out) ?? 0) * perDay) };
   const base = Math.max(components.beacon, components.longConnection, components.strobe, components.exfiltration);
   const modifiers: Array<{ name: string; delta: number; detail: string }> = [];
   const flagged = Object.entries(components).filter(([, v]) => v > 0).map(([k]) => k);
@@ -275,7 +278,7 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
   const peer = host ?? addresses[0] ?? '';
   const what: string[] = [];
   if (beacon) what.push(`beacon ${beacon.score.toFixed(3)} (${beacon.connections} connections every ~${beacon.medianIntervalSeconds}s of ~${beacon.medianBytes} bytes)`);
-  if (long) what.push(`${(longSeconds / 3600).toFixed(1)} h connected${byName.length > 1 ? ` (${(byName as Array<{ name: string; seconds: number }>).slice(0, 3).map((n) => `${n.name} ${(n.seconds / 3600).toFixed(1)} h`).join(', ')}${byName.length > 3 ? ', …' : ''})` : ''}`);
+  if (long) what.push(`${(connected / 3600).toFixed(1)} h connected${longSeconds > connected * 1.05 ? ` (${(longSeconds / 3600).toFixed(1)} h summed over overlapping connections)` : ''}${byName.length > 1 ? ` (${(byName as Array<{ name: string; seconds: number }>).slice(0, 3).map((n) => `${n.name} ${(n.seconds / 3600).toFixed(1)} h`).join(', ')}${byName.length > 3 ? ', …' : ''})` : ''}`);
   if (strobe) what.push(`strobe, ${String(strobe.connections)} connections`);
   if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received${perDay > 1 ? `; ${Math.round(((num(exfil.bytes_out) ?? 0) * perDay) / MIB)} MiB a day at that rate` : ''})`);
   for (const m of modifiers) what.push(m.detail);
@@ -288,7 +291,7 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
     ...(ports.length > 0 ? { ports } : {}),
     ...(times.length > 0 ? { firstSeen: times[0], lastSeen: times[times.length - 1] } : {}),
     ...(beacon ? { connections: beacon.connections } : num(long?.connections) !== undefined ? { connections: num(long?.connections) } : {}),
-    ...(long ? { durationSeconds: longSeconds, longestSeconds: num(long.longest_duration), ...(byName.length > 0 ? { durationByName: byName } : {}) } : {}),
+    ...(long ? { durationSeconds: longSeconds, connectedSeconds: connected, longestSeconds: num(long.longest_duration), ...(byName.length > 0 ? { durationByName: byName } : {}) } : {}),
     ...(exfil ? { bytesOut: num(exfil.bytes_out), bytesIn: num(exfil.bytes_in), ...(perDay > 1 ? { bytesOutPerDay: Math.round((num(exfil.bytes_out) ?? 0) * perDay) } : {}) } : {}),
     ...(num(long?.total_bytes) !== undefined || num(beacon ? parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes : undefined) !== undefined
       ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }
@@ -375,7 +378,7 @@ export function buildThreatList(outcomes: HuntOutcome[], options: { mode: Scorin
     pairs.delete(key);
   }
   const prevalence = outcomes.find((o) => o.prevalence)?.prevalence;
-  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence, dailyFactor(options.mode, options.window))), ...singles].sort(byRank);
+  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence, dailyFactor(options.mode, options.window), options.mode)), ...singles].sort(byRank);
   let withSeries = 0;
   for (const [i, t] of threats.entries()) {
     t.rank = i + 1;

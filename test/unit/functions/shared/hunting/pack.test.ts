@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../../../../../local/duckdb-engine';
-import { listHunts, parameterValues, queryLimit, runHuntPack, type HuntOutcome } from '../../../../../functions/shared/hunting/pack';
+import { connectedSeconds, listHunts, parameterValues, queryLimit, runHuntPack, type HuntOutcome } from '../../../../../functions/shared/hunting/pack';
 import type { QueryEngine } from '../../../../../functions/shared/hunting/engine';
 import { writeSyntheticZeekLogs } from '../../../../../local/synthetic/zeek-traffic';
 import { buildThreatList } from '../../../../../functions/shared/hunting/threat-list';
@@ -286,5 +286,15 @@ describe('long connections by server name', () => {
       ports: '22,8000,8443',
       byName: [{ name: 'a.example', seconds: 4000, connections: 1 }, { name: 'a.example:8000', seconds: 3000, connections: 1 }],
     });
+  });
+});
+
+describe('time connected', () => {
+  it('counts overlapping connections once and only within the window: four parallel day-long sessions are one day, not four', () => {
+    const day = { from: 1_795_000_000, to: 1_795_086_400 };
+    const spans = [0, 10, 20, 30].map((offset) => `${day.from + offset}+90000`).join(',');
+    expect(connectedSeconds(spans, day)).toBe(86_400);
+    // Two apart: 100 s and 50 s; one starting before the window counts from its start.
+    expect(connectedSeconds(`${day.from + 1000}+100,${day.from + 5000}+50,${day.from - 100}+150`, day)).toBe(200);
   });
 });

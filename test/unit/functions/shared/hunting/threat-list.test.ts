@@ -67,6 +67,15 @@ describe('the ranked threat list', () => {
     expect(t?.summary).toContain('a.example 1.1 h, a.example:8000 0.8 h');
   });
 
+  it('scores a long connection in the capture mode by the time a session was open, RITA-exact by the sum of durations', () => {
+    const long: HuntFinding = { severity: 'high', summary: 'long', subject: { kind: 'pair', src: '10.0.0.5', dst: '203.0.113.9' }, evidence: { total_duration: 4 * 80_000, connected_seconds: 80_000, connections: 4 } };
+    const capture = buildThreatList([outcome('long-connections', [long])], { mode: 'capture', window: WINDOW }).findings[0];
+    const rita = buildThreatList([outcome('long-connections', [long])], { mode: 'rita', window: WINDOW }).findings[0];
+    expect(capture?.evidence.components).toMatchObject({ longConnection: longConnectionScore(80_000) });
+    expect(capture?.summary).toContain('22.2 h connected (88.9 h summed over overlapping connections)');
+    expect(rita?.evidence.components).toMatchObject({ longConnection: longConnectionScore(320_000) });
+  });
+
   it('orders equal severity and score by key, whatever order the hunts answered in', () => {
     const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
     const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
