@@ -70,9 +70,11 @@ export interface Threat {
   /** Present for pairs scored as beacons. */
   beacon?: BeaconComponents;
   /**
-   * Everything else a person or a program needs, in plain units: `durationSeconds`, `bytesOut`,
-   * `bytesIn`, `ports` (numbers), `firstSeen` / `lastSeen` (ISO 8601), `connections`, and the
-   * modifiers that moved the score (`modifiers: [{ name, delta, detail }]`).
+   * Everything else a person or a program needs, in plain units: `durationSeconds` (summed, as
+   * RITA), `connectedSeconds` (time a session was open), `durationByName`, `bytesOut`, `bytesIn`,
+   * `bytesOutPerDay` (capture mode), `ports` (numbers), `firstSeen` / `lastSeen` (ISO 8601),
+   * `connections`, `ritaFinalScore`, and the modifiers that moved the score
+   * (`modifiers: [{ name, delta, detail }]`).
    */
   evidence: Record<string, unknown>;
 }
