@@ -299,16 +299,22 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
       ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }
       : {}),
   };
+  // A pair no scored hunt flagged (inbound attempts from the Internet on a watched host, a pivot)
+  // keeps what its own findings said: their severity and summaries.
+  const unscored = what.length === 0;
+  const strongest = unscored ? parts.map((p) => p.finding).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.score ?? 0) - (a.score ?? 0))[0] : undefined;
   return {
     rank: 0,
     kind: 'pair',
-    severity: severityOf('pairScore', score),
-    score,
+    severity: strongest ? strongest.severity : severityOf('pairScore', score),
+    score: strongest ? round3(strongest.score ?? scoreOfSeverity(strongest.severity)) : score,
     key,
     src,
     ...(addresses.length > 0 ? { dst: addresses[0] } : {}),
     ...(host ? { host } : {}),
-    summary: `${src} → ${peer}${host && addresses.length > 0 ? ` (${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', …' : ''})` : ''}: ${what.join('; ')}`,
+    summary: unscored
+      ? [...new Set(parts.map((p) => p.finding.summary))].join('; ')
+      : `${src} → ${peer}${host && addresses.length > 0 ? ` (${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', …' : ''})` : ''}: ${what.join('; ')}`,
     hunts: [...new Set(parts.map((p) => p.hunt))].sort(),
     ...(beacon ? { beacon } : {}),
     evidence,

@@ -76,6 +76,12 @@ describe('the ranked threat list', () => {
     expect(rita?.evidence.components).toMatchObject({ longConnection: longConnectionScore(320_000) });
   });
 
+  it('keeps the words and severity of a pair no scored hunt flagged (inbound attempts on a watched host), not an empty line at 0', () => {
+    const attempts: HuntFinding = { severity: 'low', summary: '198.51.100.9 → 10.0.0.5: 12 inbound connection attempts from the Internet, 0 carried data both ways', subject: { kind: 'pair', src: '198.51.100.9', dst: '10.0.0.5' }, evidence: { direction: 'inbound', connections: 12, established: 0 } };
+    const [t] = buildThreatList([outcome('beacon-ip', [attempts])], { mode: 'capture', window: WINDOW }).findings;
+    expect(t).toMatchObject({ severity: 'low', score: 0.4, summary: attempts.summary });
+  });
+
   it('orders equal severity and score by key, whatever order the hunts answered in', () => {
     const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
     const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
