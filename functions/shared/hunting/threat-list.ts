@@ -344,8 +344,9 @@ function single(part: Part): Threat {
 
 /**
  * The ranked threat list from the hunts' outcomes: findings about the same pair merged into one
- * row (a pair by address absorbed into the pair by name whose addresses include it, when that
- * address serves that source under one name only), everything ranked by severity, score, then key.
+ * row (a pair by address absorbed into the pair by name whose addresses include it; the strongest
+ * such name when the address serves the source under several), everything ranked by severity,
+ * score, then key.
  */
 export function buildThreatList(outcomes: HuntOutcome[], options: { mode: ScoringMode; window: { from: string; to: string }; warnings?: string[] }): ThreatList {
   const pairs = new Map<string, Part[]>();
@@ -378,9 +379,13 @@ export function buildThreatList(outcomes: HuntOutcome[], options: { mode: Scorin
     const s = parts[0]?.finding.subject;
     if (!s || s.host || !s.dst) continue;
     const names = namesOf.get(`${s.src}|${s.dst}`);
-    if (names?.size !== 1) continue;
-    const target = pairKey(s.src, [...names][0] as string);
-    const into = pairs.get(target);
+    if (!names || names.size === 0) continue;
+    // RITA counts a named connection under its name only, and leaves the address pair out of the
+    // beacon analysis when its connections served a named pair (analysis/uconns.sql): one row. With
+    // several names on the address (a CDN, a vendor's front ends), the strongest named row takes it.
+    const best = (k: string): number => Math.max(0, ...(pairs.get(k) ?? []).map((p) => p.finding.score ?? scoreOfSeverity(p.finding.severity)));
+    const target = [...names].map((n) => pairKey(s.src, n)).filter((k) => pairs.has(k)).sort((a, b) => best(b) - best(a) || (a < b ? -1 : 1))[0];
+    const into = target ? pairs.get(target) : undefined;
     if (!into) continue;
     into.push(...parts);
     pairs.delete(key);

@@ -82,6 +82,18 @@ describe('the ranked threat list', () => {
     expect(t).toMatchObject({ severity: 'low', score: 0.4, summary: attempts.summary });
   });
 
+  it('folds an address that served the source under several names into the strongest named row: one row, not the same traffic twice', () => {
+    const outcomes = [
+      outcome('beacon-ip', [beacon('10.0.0.5', { dst: '203.0.113.9' }, 0.8)]),
+      outcome('beacon-fqdn', [beacon('10.0.0.5', { host: 'a.vendor.example' }, 0.7, { dsts: ['203.0.113.9'] }), beacon('10.0.0.5', { host: 'b.vendor.example' }, 0.9, { dsts: ['203.0.113.9', '203.0.113.10'] })]),
+    ];
+    const list = buildThreatList(outcomes, { mode: 'capture', window: WINDOW });
+    expect(list.findings.map((t) => [t.key, t.hunts])).toEqual([
+      ['pair|10.0.0.5|b.vendor.example', ['beacon-fqdn', 'beacon-ip']],
+      ['pair|10.0.0.5|a.vendor.example', ['beacon-fqdn']],
+    ]);
+  });
+
   it('orders equal severity and score by key, whatever order the hunts answered in', () => {
     const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
     const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
