@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createDuckDbEngine, type DuckDbEngine } from '../../local/duckdb-engine';
 import { columnsReadByPack, listHunts, runHuntPack, tablesReadByPack, type HuntOutcome } from '../../functions/shared/hunting/pack';
-import { KNOWN_UNREAD_LOGS, ZEEK_LOGS } from '../../functions/shared/hunting/schema';
+import { KNOWN_UNREAD_LOGS, ZEEK_LOGS, ZEEK_TABLES } from '../../functions/shared/hunting/schema';
 import { renderThreatListHtml } from '../../functions/shared/report/html';
 import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from '../../functions/shared/hunting/threat-list';
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
@@ -146,7 +146,10 @@ function unreadLogFiles(ignored: string[]): Record<string, number> {
 }
 
 async function dataExtent(engine: DuckDbEngine): Promise<{ from: Date; to: Date } | undefined> {
-  const union = ZEEK_LOGS.map((l) => `SELECT min(ts) AS lo, max(ts) AS hi FROM ${l}`).join(' UNION ALL ');
+  // A connection record's ts is its start: the data run until its end (an open_conn snapshot of a
+  // two-hour session written at 19:00 carries ts 17:00), so the span ends at the latest ts + duration.
+  const ended = (l: string): string => ((ZEEK_TABLES[l] ?? []).some((c) => c.name === 'duration') ? 'max(ts + coalesce(duration, 0))' : 'max(ts)');
+  const union = ZEEK_LOGS.map((l) => `SELECT min(ts) AS lo, ${ended(l)} AS hi FROM ${l}`).join(' UNION ALL ');
   const run = await engine.run(`SELECT min(lo) AS lo, max(hi) AS hi FROM (${union})`, []);
   const lo = run.rows[0]?.lo;
   const hi = run.rows[0]?.hi;

@@ -280,7 +280,7 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
   const peer = host ?? addresses[0] ?? '';
   const what: string[] = [];
   if (beacon) what.push(`beacon ${beacon.score.toFixed(3)} (${beacon.connections} connections every ~${beacon.medianIntervalSeconds}s of ~${beacon.medianBytes} bytes)`);
-  if (long) what.push(`${(connected / 3600).toFixed(1)} h connected${longSeconds > connected * 1.05 ? ` (${(longSeconds / 3600).toFixed(1)} h summed over overlapping connections)` : ''}${byName.length > 1 ? ` (${(byName as Array<{ name: string; seconds: number }>).slice(0, 3).map((n) => `${n.name} ${(n.seconds / 3600).toFixed(1)} h`).join(', ')}${byName.length > 3 ? ', …' : ''})` : ''}`);
+  if (long) what.push(`${(connected / 3600).toFixed(1)} h connected${longSeconds > connected * 1.05 ? ` (${(longSeconds / 3600).toFixed(1)} h summed over overlapping connections)` : ''}${byName.length > 1 ? `, by server ${(byName as Array<{ name: string; seconds: number }>).slice(0, 3).map((n) => `${n.name} ${(n.seconds / 3600).toFixed(1)} h`).join(', ')}${byName.length > 3 ? ', …' : ''}` : ''}`);
   if (strobe) what.push(`strobe, ${String(strobe.connections)} connections`);
   if (exfil) what.push(`${((num(exfil.bytes_out) ?? 0) / MIB).toFixed(1)} MiB uploaded (${((num(exfil.bytes_in) ?? 0) / MIB).toFixed(1)} MiB received${perDay > 1 ? `; ${Math.round(((num(exfil.bytes_out) ?? 0) * perDay) / MIB)} MiB a day at that rate` : ''})`);
   for (const m of modifiers) what.push(m.detail);

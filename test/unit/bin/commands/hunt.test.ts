@@ -113,3 +113,16 @@ describe('mirrorhunt hunt: scoring mode, scope and warnings', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('mirrorhunt hunt: the window of a folder', () => {
+  it('runs until the last connection ended, not until the last one started: an open_conn snapshot of a two-hour session counts two hours', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-extent-'));
+    const start = 1_706_736_752;
+    await writeFile(join(dir, 'open_conn.log'), `${JSON.stringify({ ts: start, uid: 'C1', 'id.orig_h': '10.0.0.238', 'id.orig_p': 50000, 'id.resp_h': '34.222.122.143', 'id.resp_p': 443, proto: 'tcp', duration: 7200.5, orig_bytes: 10, resp_bytes: 10, conn_state: 'S1' })}\n`);
+    const c = capture();
+    expect(await huntCommand([dir], c.io)).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+    expect(c.out()).toContain(`window ${new Date(start * 1000).toISOString()} .. ${new Date((start + 7201) * 1000).toISOString()}`);
+    expect(c.out()).toContain('2.0 h connected');
+  });
+});

@@ -64,7 +64,7 @@ describe('the ranked threat list', () => {
     expect(t?.evidence.ritaFinalScore).toBeCloseTo(ritaBucketed(4000, RITA_FINAL.longConnection) + 0.15, 3);
     // Ours is the pair's whole time connected.
     expect(t?.evidence.components).toMatchObject({ longConnection: longConnectionScore(7500) });
-    expect(t?.summary).toContain('a.example 1.1 h, a.example:8000 0.8 h');
+    expect(t?.summary).toContain('by server a.example 1.1 h, a.example:8000 0.8 h');
   });
 
   it('scores a long connection in the capture mode by the time a session was open, RITA-exact by the sum of durations', () => {
