@@ -6,7 +6,7 @@
 --   One row per pair and server name (TLS SNI or HTTP Host as sent, '' for connections without
 --   one): RITA keys a named connection by that name, and its RITA-exact final score needs the split.
 -- output: src, dst, name, ports, connections, open_connections, total_duration, longest_duration, total_bytes, spans (per name; pair_duration for the pair)
--- thresholds: summed duration >= long_min_seconds (RITA's 3600 s unless asked otherwise); severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
+-- thresholds: summed duration >= long_min_seconds (RITA's 3600 s unless asked otherwise); the 500 longest pairs, 50 names each; severity buckets 3600 / 14400 / 28800 / 43200 s (RITA)
 -- scope: the watched hosts in either direction; internal/external scoping in TypeScript
 -- excludes: outer VXLAN/GENEVE flows (each mirrored ENI would otherwise be the longest connection)
 WITH closed AS (
@@ -47,10 +47,13 @@ merged AS (
 ),
 long_pairs AS (
   SELECT * FROM (
-    SELECT id_orig_h, id_resp_h, sum(duration) AS pair_duration FROM merged GROUP BY id_orig_h, id_resp_h
+    SELECT id_orig_h, id_resp_h, sum(duration) AS pair_duration,
+      -- The 500 longest pairs are reported; ranked here so a pair counts once whatever its names.
+      rank() OVER (ORDER BY sum(duration) DESC, id_orig_h, id_resp_h) AS pair_rank
+    FROM merged GROUP BY id_orig_h, id_resp_h
   ) AS totals
   -- Athena takes ? parameters in WHERE clauses only: the duration bound is applied here, not in HAVING.
-  WHERE pair_duration >= :long_min_seconds
+  WHERE pair_duration >= :long_min_seconds AND pair_rank <= 500
 ),
 long_conns AS (
   SELECT m.uid, m.ts, m.id_orig_h, m.id_resp_h, m.id_resp_p, m.duration, m.orig_bytes, m.resp_bytes, m.open, l.pair_duration
@@ -78,11 +81,27 @@ names AS (
   ) AS named
   WHERE uid IN (SELECT uid FROM long_conns)
   GROUP BY uid
+),
+named_conns AS (
+  SELECT c.*, coalesce(n.name, '') AS name
+  FROM long_conns c
+  LEFT JOIN names n ON n.uid = c.uid
+),
+-- At most 50 names per pair (a proxy, or made-up names, can carry thousands); the rest are
+-- counted with the unnamed connections, so the pair's totals and time connected stay whole.
+kept_names AS (
+  SELECT * FROM (
+    SELECT id_orig_h, id_resp_h, name, row_number() OVER (PARTITION BY id_orig_h, id_resp_h ORDER BY sum(duration) DESC, name) AS name_rank
+    FROM named_conns
+    WHERE name <> ''
+    GROUP BY id_orig_h, id_resp_h, name
+  ) AS ranked
+  WHERE name_rank <= 50
 )
 SELECT
   c.id_orig_h AS src,
   c.id_resp_h AS dst,
-  coalesce(n.name, '') AS name,
+  coalesce(k.name, '') AS name,
   max(c.pair_duration) AS pair_duration,
   array_join(array_agg(DISTINCT CAST(c.id_resp_p AS varchar)), ',') AS ports,
   count(*) AS connections,
@@ -93,8 +112,7 @@ SELECT
   -- Each connection as "start+seconds", whole seconds: TypeScript takes the union (time with a
   -- session open), which summed durations overstate when connections overlap.
   array_join(array_agg(CAST(CAST(floor(c.ts) AS bigint) AS varchar) || '+' || CAST(CAST(ceil(c.duration) AS bigint) AS varchar)), ',') AS spans
-FROM long_conns c
-LEFT JOIN names n ON n.uid = c.uid
-GROUP BY c.id_orig_h, c.id_resp_h, coalesce(n.name, '')
+FROM named_conns c
+LEFT JOIN kept_names k ON k.id_orig_h = c.id_orig_h AND k.id_resp_h = c.id_resp_h AND k.name = c.name
+GROUP BY c.id_orig_h, c.id_resp_h, coalesce(k.name, '')
 ORDER BY pair_duration DESC, src, dst, name
-LIMIT 2000

@@ -17,7 +17,7 @@ export const HUNT_USAGE = `usage: mirrorhunt hunt <folder> [--from ISO] [--to IS
                        [--format text|json|md|html] [--top N] [--mode capture|rita] [--long-min SECONDS]
                        [--scope FILE] [--internal CIDR ...] [--never-include CIDR|DOMAIN ...]
                        [--always-include CIDR|DOMAIN ...]
-Runs the hunt pack (${listHunts().length} hunts) over a folder of Zeek logs with DuckDB, locally, and
+Runs the hunt pack (${listHunts('capture').length} hunts) over a folder of Zeek logs with DuckDB, locally, and
 prints one ranked threat list (one row per pair, merging beacon, long connection, strobe and modifiers).
 The folder may hold our S3 layout (zeek/<log>/dt=.../hour=.../*.json.gz) or logs as Zeek writes
 them: conn.log, conn.*.log.gz, dns.json.gz, ... (JSON or TSV, gzip or not).
@@ -28,7 +28,7 @@ internal -> external pairs (internal: RFC 1918, 100.64.0.0/10, fd00::/8 and --in
 proxied pairs from internal sources, the --host addresses in both directions; multicast,
 link-local, loopback and broadcast never. --long-min lowers (or raises) the summed duration from which
 a pair is a long connection (RITA's hour by default). --scope reads a JSON file with RITA's filter keys. Exit code 0 also when nothing is found.
-hunts: ${listHunts().map((h) => h.name).join(', ')}`;
+hunts: ${listHunts('capture').map((h) => h.name).join(', ')}`;
 
 /** The local engine loaded no record from the folder: nothing to hunt. */
 export class NoZeekRecordsError extends Error {
@@ -90,6 +90,11 @@ export async function huntFolder(folder: string, options: HuntFolderOptions = {}
     const mode = options.mode ?? 'capture';
     const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope, ...(options.longConnectionMinSeconds !== undefined ? { longConnectionMinSeconds: options.longConnectionMinSeconds } : {}) }, { only: options.only });
     const warnings = logWarnings({ loaded: await tableSpans(engine), readByHunts: tablesReadByPack(), unreadFiles: unreadLogFiles(engine.ignored) });
+    // The RITA-exact mode scores against RITA's dataset; without one it falls back to the candidates' own span.
+    const prelude = outcomes.find((o) => o.name === 'rita-dataset');
+    if (mode === 'rita' && (!prelude || prelude.error || !prelude.prevalence)) {
+      warnings.push(`RITA-exact mode: no dataset span (${prelude?.error ?? 'no in-scope connections'}); beacons were scored against the candidates' own span, not as RITA would`);
+    }
     const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() }, warnings });
     return { threats, outcomes, window, tables: engine.tables, loadWarnings };
   } finally {
@@ -226,8 +231,9 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   if (!['table', 'json', 'md', 'html'].includes(format)) throw new UsageError(`--format must be text, json, md or html; got "${values.format}"`);
   // --only may repeat or take a comma list: --only beacon-ip,strobe.
   const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  const unknown = (only ?? []).filter((n) => !listHunts().some((h) => h.name === n));
-  if (unknown.length > 0) throw new UsageError(`unknown hunt(s): ${unknown.join(', ')} (hunts: ${listHunts().map((h) => h.name).join(', ')})`);
+  // The RITA-exact prelude is not a hunt one can ask for: it runs by itself with --mode rita.
+  const unknown = (only ?? []).filter((n) => !listHunts('capture').some((h) => h.name === n));
+  if (unknown.length > 0) throw new UsageError(`unknown hunt(s): ${unknown.join(', ')} (hunts: ${listHunts('capture').map((h) => h.name).join(', ')})`);
   const top = values.top === undefined ? undefined : Number(values.top);
   if (top !== undefined && (!/^\s*\d+\s*$/.test(values.top ?? '') || top < 1)) throw new UsageError(`${RULES.top}; got "${values.top}"`);
   const from = parseDate(values.from, 'from');

@@ -20,7 +20,8 @@ function athenaQueries(state: InvestigationState): ReportContext['athenaQueries'
   });
   // The prevalence modifier is asked about the destinations the hunts found, as runHuntPack asks it.
   const dsts = [...new Set(state.hunts.threats.findings.map((t) => t.dst).filter((d): d is string => !!d))].sort().slice(0, MAX_MODIFIER_DSTS).join(',');
-  return listHunts().map((h) => ({ name: h.name, parameters: bindParameters(readQuery(h.name), { ...values, dsts }) }));
+  // An investigation scores in the capture mode: the RITA-exact prelude never ran, so it is not offered.
+  return listHunts('capture').map((h) => ({ name: h.name, parameters: bindParameters(readQuery(h.name), { ...values, dsts }) }));
 }
 
 /** JSON for machines, Markdown and HTML for people, all under reports/<incident>/; returns the SNS subject and message. */

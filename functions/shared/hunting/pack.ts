@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isRetryable } from '../errors';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
-import { beaconSeverity, ritaDatasetWindow, scorePackedBeats, scorePackedBeatsRita, strobeLimit, type BeaconWindow } from './beacon-score';
+import { beaconSeverity, ritaDatasetWindow, scorePackedBeats, scorePackedBeatsRita, STROBE_CONNECTIONS_PER_DAY, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
 import { SEVERITY_RANK, severityOf, type Severity } from './severity';
 import { MAX_SERIES_POINTS, type BeaconComponents, type ScoringMode, type ThreatKind } from './threat-list';
@@ -290,22 +290,28 @@ function evidenceOf(r: Row, omit: string[] = []): Record<string, unknown> {
  * over every name, and the split kept (`byName`: RITA keys a named connection by its TLS SNI or
  * HTTP Host, and its RITA-exact final score is per name).
  */
-function longConnectionPairs(rows: Row[], window: BeaconWindow): HuntFinding[] {
+function longConnectionPairs(rows: Row[], ctx: HuntContext): HuntFinding[] {
   const pairs = new Map<string, Row[]>();
   for (const r of rows) {
     const key = `${str(r.src)}|${str(r.dst)}`;
     pairs.set(key, [...(pairs.get(key) ?? []), r]);
   }
-  return [...pairs.values()].map((parts) => {
+  const bound = ctx.params.longConnectionMinSeconds ?? LONG_CONNECTION_MIN_SECONDS;
+  const out: HuntFinding[] = [];
+  for (const parts of pairs.values()) {
     const first = parts[0] as Row;
     const [src, dst] = [str(first.src), str(first.dst)];
     const sum = (k: string): number => parts.reduce((n, r) => n + num(r[k]), 0);
     const total = sum('total_duration');
     const ports = [...new Set(parts.flatMap((r) => str(r.ports).split(',').filter(Boolean)))].sort((a, b) => Number(a) - Number(b));
-    const connected = connectedSeconds(parts.map((r) => str(r.spans)).join(','), window);
+    const connected = connectedSeconds(parts.map((r) => str(r.spans)).join(','), ctx.window);
+    // The SQL bounds the summed durations (RITA's measure); the capture mode judges the time a
+    // session was open, so parallel short sessions that only sum to an hour are not one.
+    const measured = ctx.mode === 'capture' ? connected : total;
+    if (measured < bound) continue;
     const byName = parts.filter((r) => str(r.name) !== '').map((r) => ({ name: str(r.name), seconds: num(r.total_duration), connections: num(r.connections) })).sort((a, b) => b.seconds - a.seconds || a.name.localeCompare(b.name));
-    return {
-      severity: severityOf('longConnectionSeconds', total),
+    out.push({
+      severity: severityOf('longConnectionSeconds', measured),
       subject: { kind: 'pair' as const, src, dst },
       summary: `${src} → ${dst}: ${(connected / 3600).toFixed(1)} h connected (${(total / 3600).toFixed(1)} h summed over ${sum('connections')} connections)`,
       evidence: {
@@ -320,8 +326,9 @@ function longConnectionPairs(rows: Row[], window: BeaconWindow): HuntFinding[] {
         total_bytes: sum('total_bytes'),
         ...(byName.length > 0 ? { byName } : {}),
       },
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /**
@@ -367,7 +374,7 @@ const HUNTS: HuntDefinition[] = [
     name: 'long-connections',
     title: 'Long connections',
     description: 'Pairs whose connections add up to more than an hour.',
-    toFindings: (rows, ctx) => bySeverityThen(longConnectionPairs(rows, ctx.window)),
+    toFindings: (rows, ctx) => bySeverityThen(longConnectionPairs(rows, ctx)),
   },
   {
     name: 'strobe',
@@ -756,9 +763,11 @@ export function parameterValues(params: HuntParams): Record<string, SqlParam> {
     hosts: csv(params.hosts),
     pivot_ips: csv(params.pivotIps),
     pivot_domains: csv(pivotDomainsWithRegistered(params.pivotDomains)),
-    // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window. The
-    // beacon hunts take it as their upper bound, so a pair is one or the other, never both or neither.
-    strobe_min: strobeLimit({ from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }),
+    // RITA's strobe line is 86,400 connections a day: one a second, prorated to the window in the
+    // capture mode; the RITA-exact mode takes it as RITA does (a count under 86,400, unprorated:
+    // analysis/analysis.go). The beacon hunts take it as their upper bound, so a pair is one or
+    // the other, never both or neither.
+    strobe_min: params.mode === 'rita' ? STROBE_CONNECTIONS_PER_DAY : strobeLimit({ from: params.from.getTime() / 1000, to: params.to.getTime() / 1000 }),
     long_min_seconds: params.longConnectionMinSeconds ?? LONG_CONNECTION_MIN_SECONDS,
   };
 }

@@ -228,9 +228,12 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
     return [p.finding.subject?.dst, ...dsts].filter((d): d is string => typeof d === 'string' && d !== '');
   }))].sort();
   const beacon = parts.map((p) => p.finding.beacon).filter((b): b is BeaconComponents => b !== undefined).sort((a, b) => b.score - a.score)[0];
-  const long = parts.find((p) => p.hunt === 'long-connections')?.finding.evidence;
-  const strobe = parts.find((p) => p.hunt === 'strobe')?.finding.evidence;
-  const exfil = parts.find((p) => p.hunt === 'exfiltration')?.finding.evidence;
+  // Several addresses folded into one named row each bring their own findings: the largest counts.
+  const largest = (hunt: string, field: string): Record<string, unknown> | undefined =>
+    parts.filter((p) => p.hunt === hunt).map((p) => p.finding.evidence).sort((a, b) => (num(b[field]) ?? 0) - (num(a[field]) ?? 0))[0];
+  const long = largest('long-connections', mode === 'capture' ? 'connected_seconds' : 'total_duration');
+  const strobe = largest('strobe', 'connections');
+  const exfil = largest('exfiltration', 'bytes_out');
   // RITA's long connection is the durations summed; ours, in the capture mode, the time a session
   // was open (overlapping connections counted once, within the capture).
   const longSeconds = num(long?.total_duration) ?? 0;
@@ -299,9 +302,10 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
       ? { bytes: num(long?.total_bytes) ?? num(parts.find((p) => p.finding.beacon)?.finding.evidence.totalBytes) }
       : {}),
   };
-  // A pair no scored hunt flagged (inbound attempts from the Internet on a watched host, a pivot)
-  // keeps what its own findings said: their severity and summaries.
-  const unscored = what.length === 0;
+  // A pair no scored hunt flagged (inbound attempts from the Internet on a watched host) and no
+  // finding-borne modifier marked keeps what its own findings said: their severity and summaries
+  // (prevalence alone says nothing of a pair nothing flagged).
+  const unscored = flagged.length === 0 && !rare && !noHost;
   const strongest = unscored ? parts.map((p) => p.finding).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.score ?? 0) - (a.score ?? 0))[0] : undefined;
   return {
     rank: 0,

@@ -4,7 +4,7 @@
  * the CLI carry Vega's runtime only, not the Vega-Lite compiler (a third of a megabyte).
  *
  * Regenerate after editing: npx tsx functions/shared/report/plot-specs.ts > functions/shared/report/plots.vega.json
- * (`plots.test.ts` fails while the file is stale).
+ * (`plot-specs.test.ts` fails while the file is stale).
  */
 import type { TopLevelSpec } from 'vega-lite';
 

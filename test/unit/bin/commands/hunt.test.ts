@@ -126,3 +126,22 @@ describe('mirrorhunt hunt: the window of a folder', () => {
     expect(c.out()).toContain('2.0 h connected');
   });
 });
+
+describe('mirrorhunt hunt: the RITA-exact mode', () => {
+  it('refuses --only rita-dataset (it is no hunt: it runs by itself with --mode rita)', async () => {
+    const c = capture();
+    expect(await huntCommand([join(FIXTURES, 'vxlan'), '--only', 'rita-dataset'], c.io)).toBe(2);
+    expect(c.err()).toContain('unknown hunt(s): rita-dataset');
+  });
+
+  it('warns when it found no dataset span and fell back to the candidates’ own', async () => {
+    // Internal to internal only: nothing in RITA's scope.
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-nodataset-'));
+    const rows = [0, 60, 120, 180, 240].map((s, i) => JSON.stringify({ ts: 1_795_000_000 + s, uid: `C${i}`, 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '10.0.0.6', 'id.resp_p': 443, proto: 'tcp', duration: 1, orig_bytes: 10, resp_bytes: 10, conn_state: 'SF' }));
+    await writeFile(join(dir, 'conn.log'), `${rows.join('\n')}\n`);
+    const c = capture();
+    expect(await huntCommand([dir, '--mode', 'rita'], c.io)).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+    expect(c.out() + c.err()).toContain('RITA-exact mode: no dataset span (no in-scope connections)');
+  });
+});

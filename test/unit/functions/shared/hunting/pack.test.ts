@@ -298,3 +298,46 @@ describe('time connected', () => {
     expect(connectedSeconds(`${day.from + 1000}+100,${day.from + 5000}+50,${day.from - 100}+150`, day)).toBe(200);
   });
 });
+
+describe('long connections: bounded output, judged as the mode judges', () => {
+  const conn = (uid: string, start: number, duration: number): string =>
+    JSON.stringify({ ts: start, uid, 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '203.0.113.9', 'id.resp_p': 443, proto: 'tcp', duration, orig_bytes: 10, resp_bytes: 10, conn_state: 'SF' });
+
+  it('keeps at most 50 names per pair and counts the rest with the unnamed connections, so the totals stay whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-names-'));
+    const t0 = 1_795_000_000;
+    const conns = Array.from({ length: 61 }, (_, i) => conn(`C${i}`, t0 + i * 200, 100));
+    const ssl = Array.from({ length: 60 }, (_, i) => JSON.stringify({ ts: t0 + i * 200, uid: `C${i}`, 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '203.0.113.9', 'id.resp_p': 443, server_name: `n${String(i).padStart(2, '0')}.example` }));
+    await writeFile(join(dir, 'conn.log'), `${conns.join('\n')}\n`);
+    await writeFile(join(dir, 'ssl.log'), `${ssl.join('\n')}\n`);
+    const engine = await createDuckDbEngine({ logsDir: dir });
+    const [o] = await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], longConnectionMinSeconds: 3600 }, { only: ['long-connections'] });
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+    expect(o?.rowsReturned).toBe(51);
+    expect(o?.findings[0]?.evidence).toMatchObject({ total_duration: 6100, connections: 61, connected_seconds: 6100 });
+    expect((o?.findings[0]?.evidence.byName as unknown[]).length).toBe(50);
+  });
+
+  it('in the capture mode, parallel sessions that only sum to an hour are not a long connection; RITA-exact counts the sum', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-parallel-'));
+    const t0 = 1_795_000_000;
+    await writeFile(join(dir, 'conn.log'), `${[0, 1, 2, 3].map((i) => conn(`P${i}`, t0 + i, 1200)).join('\n')}\n`);
+    const engine = await createDuckDbEngine({ logsDir: dir });
+    const run = async (mode: 'capture' | 'rita') => (await runHuntPack(engine, { ...ALL_TIME, hosts: [], pivotIps: [], pivotDomains: [], mode }, { only: ['long-connections'] })).find((x) => x.name === 'long-connections')?.findings ?? [];
+    const capture = await run('capture');
+    const rita = await run('rita');
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+    expect(capture).toEqual([]);
+    expect(rita.map((f) => f.evidence.total_duration)).toEqual([4800]);
+  });
+});
+
+describe("the RITA-exact mode's strobe line", () => {
+  it('is 86,400 connections unprorated, as RITA takes it; the capture mode prorates it to the window', () => {
+    const hour = { from: new Date('2026-11-20T10:00:00Z'), to: new Date('2026-11-20T11:00:00Z'), hosts: [], pivotIps: [], pivotDomains: [] };
+    expect(parameterValues({ ...hour, mode: 'rita' }).strobe_min).toBe(86_400);
+    expect(parameterValues({ ...hour, mode: 'capture' }).strobe_min).toBe(3600);
+  });
+});

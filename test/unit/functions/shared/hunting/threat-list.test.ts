@@ -94,6 +94,23 @@ describe('the ranked threat list', () => {
     ]);
   });
 
+  it('keeps an unscored pair its own words even where a prevalence answer exists (prevalence alone says nothing of it)', () => {
+    const attempts: HuntFinding = { severity: 'low', summary: '198.51.100.9 → 10.0.0.5: 12 inbound connection attempts from the Internet, 0 carried data both ways', subject: { kind: 'pair', src: '198.51.100.9', dst: '10.0.0.5' }, evidence: { direction: 'inbound' } };
+    const prevalence: HuntOutcome = { ...outcome('prevalence', []), prevalence: { networkSize: 20, byDst: {} } };
+    const [t] = buildThreatList([outcome('beacon-ip', [attempts]), prevalence], { mode: 'capture', window: WINDOW }).findings;
+    expect(t).toMatchObject({ severity: 'low', score: 0.4, summary: attempts.summary });
+  });
+
+  it('takes the largest of the uploads folded into one named row, not the first', () => {
+    const upload = (dst: string, mib: number): HuntFinding => ({ severity: 'medium', summary: 'up', subject: { kind: 'pair', src: '10.0.0.5', dst }, evidence: { bytes_out: mib * 1024 * 1024, bytes_in: 0 } });
+    const outcomes = [
+      outcome('beacon-fqdn', [beacon('10.0.0.5', { host: 'cdn.example' }, 0.6, { dsts: ['203.0.113.1', '203.0.113.2'] })]),
+      outcome('exfiltration', [upload('203.0.113.1', 30), upload('203.0.113.2', 400)]),
+    ];
+    const [t] = buildThreatList(outcomes, { mode: 'rita', window: WINDOW }).findings;
+    expect(t?.evidence).toMatchObject({ bytesOut: 400 * 1024 * 1024 });
+  });
+
   it('orders equal severity and score by key, whatever order the hunts answered in', () => {
     const a = beacon('10.0.0.7', { dst: '203.0.113.1' }, 0.8);
     const b = beacon('10.0.0.3', { dst: '203.0.113.2' }, 0.8);
