@@ -40,7 +40,7 @@ export function strobeLimit(window: BeaconWindow): number {
 }
 
 const HISTOGRAM_BINS = 24;
-/** `scoreBeacon`'s packing for the RITA-exact mode: sizes below a million bytes, as the queries pack them. */
+/** `scoreBeacon`'s packing: sizes below a million bytes, as the queries pack them. */
 const RITA_BEAT = 1_000_000;
 const BIMODAL_MIN_BINS = 11;
 const DURATION_MIN_HOURS = 6;
@@ -208,10 +208,6 @@ export function durationScore(timestamps: ArrayLike<number>, window: BeaconWindo
 }
 
 /**
- * Scores a pair from whole-second timestamps in ascending order, already cut to the window,
- * and the sizes of the same connections (any order). The work shared by both entry points.
- */
-/**
  * The capture mode's bins: RITA's 24 over the window, or fewer when the beacon's median interval
  * is longer than a 24th of the window (a 10-minute beacon in a one-hour capture cannot fill
  * 2.5-minute bins; judged at that resolution a perfect beacon would score 0 on the histogram).
@@ -223,20 +219,39 @@ export function captureBins(window: BeaconWindow, medianIntervalSeconds: number)
   return Math.max(4, Math.min(HISTOGRAM_BINS, Math.floor(span / medianIntervalSeconds)));
 }
 
-function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow, mode: 'rita' | 'capture' = 'rita'): BeaconScore | undefined {
-  let unique = ts.length > 0 ? 1 : 0;
-  for (let i = 1; i < ts.length; i += 1) if (ts[i] !== ts[i - 1]) unique += 1;
-  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= strobeLimit(window)) return undefined;
+/** Sorts packed beats in place and splits those with a second in the bounds into seconds (ascending) and sizes. */
+function unpackBeats(packed: Float64Array, beat: number, from: number, to: number, toInclusive: boolean): { ts: Float64Array; sizes: Float64Array } {
+  packed.sort();
+  const ts = new Float64Array(packed.length);
+  const sizes = new Float64Array(packed.length);
+  let n = 0;
+  for (let i = 0; i < packed.length; i += 1) {
+    const v = packed[i] as number;
+    const t = Math.floor(v / beat);
+    if (t < from || t > to || (t === to && !toInclusive)) continue;
+    ts[n] = t;
+    sizes[n] = v - t * beat;
+    n += 1;
+  }
+  return { ts: ts.subarray(0, n), sizes: sizes.subarray(0, n) };
+}
+
+function distinctCount(sorted: Float64Array): number {
+  let unique = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i += 1) if (sorted[i] !== sorted[i - 1]) unique += 1;
+  return unique;
+}
+
+/**
+ * The parts both modes share: the interval and size scores, and the score from four components
+ * (`time`: the duration and histogram scores, each mode its own).
+ */
+function scoreWith(ts: Float64Array, sizes: Float64Array, unique: number, time: (intervals: Float64Array) => { duration: number; histogram: number }): BeaconScore {
   const intervals = positiveSteps(ts).sort();
   const sortedSizes = sizes.sort();
   const t = intervalScoreOfSorted(intervals);
   const s = sizeScoreOfSorted(sortedSizes);
-  const bins = mode === 'capture' ? captureBins(window, median(intervals)) : undefined;
-  // Over fewer than 12 of its own intervals a pair's spread in time is weak evidence (RITA wants 12
-  // consecutive hours for a full duration score): the time components count in proportion.
-  const confidence = bins === undefined ? 1 : Math.min(1, bins / CONSECUTIVE_HOURS_FOR_FULL_SCORE);
-  const d = round3(confidence * durationScore(ts, window, bins));
-  const h = round3(confidence * histogramScore(ts, window, bins));
+  const { duration: d, histogram: h } = time(intervals);
   return {
     score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * h),
     timestampScore: t,
@@ -250,46 +265,36 @@ function scoreSorted(ts: Float64Array, sizes: Float64Array, window: BeaconWindow
   };
 }
 
-/**
- * Scores one pair. `timestamps` and `sizes` are per connection. In the capture mode both are cut
- * to the window first; in the RITA-exact mode the window is RITA's dataset (`ritaDatasetWindow`).
- */
-export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow; mode?: 'rita' | 'capture' }): BeaconScore | undefined {
-  const { window } = input;
-  if (input.mode === 'rita') {
-    const packed = Float64Array.from(input.timestamps, (t, i) => Math.floor(t) * RITA_BEAT + Math.min(RITA_BEAT - 1, Math.max(0, Math.round(input.sizes[i] ?? 0))));
-    return scorePackedBeatsRita(packed, RITA_BEAT, window);
-  }
-  const ts: number[] = [];
-  const sizes: number[] = [];
-  for (let i = 0; i < input.timestamps.length; i += 1) {
-    const t = input.timestamps[i] as number;
-    if (t < window.from || t >= window.to) continue;
-    ts.push(Math.floor(t));
-    const size = input.sizes[i];
-    if (typeof size === 'number' && Number.isFinite(size)) sizes.push(size);
-  }
-  return scoreSorted(Float64Array.from(ts).sort(), Float64Array.from(sizes), window, input.mode);
+/** The capture mode: seconds in ascending order, already cut to the window, and their sizes. */
+function scoreCapture(ts: Float64Array, sizes: Float64Array, window: BeaconWindow): BeaconScore | undefined {
+  const unique = distinctCount(ts);
+  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= strobeLimit(window)) return undefined;
+  return scoreWith(ts, sizes, unique, (intervals) => {
+    const bins = captureBins(window, median(intervals));
+    // Over fewer than 12 of its own intervals a pair's spread in time is weak evidence (RITA wants 12
+    // consecutive hours for a full duration score): the time components count in proportion.
+    const confidence = Math.min(1, bins / CONSECUTIVE_HOURS_FOR_FULL_SCORE);
+    return { duration: round3(confidence * durationScore(ts, window, bins)), histogram: round3(confidence * histogramScore(ts, window, bins)) };
+  });
 }
 
 /**
- * Scores one pair from packed beats: each connection as `second * beat + size` (size < beat).
- * The values are sorted in place, which orders them by second.
+ * Scores one pair. `timestamps` and `sizes` are per connection. In the capture mode (the default)
+ * both are cut to the window first; in the RITA-exact mode the window is RITA's dataset
+ * (`ritaDatasetWindow`).
  */
-export function scorePackedBeats(packed: Float64Array, beat: number, window: BeaconWindow, mode: 'rita' | 'capture' = 'rita'): BeaconScore | undefined {
-  packed.sort();
-  const ts = new Float64Array(packed.length);
-  const sizes = new Float64Array(packed.length);
-  let n = 0;
-  for (let i = 0; i < packed.length; i += 1) {
-    const v = packed[i] as number;
-    const t = Math.floor(v / beat);
-    if (t < window.from || t >= window.to) continue;
-    ts[n] = t;
-    sizes[n] = v - t * beat;
-    n += 1;
-  }
-  return scoreSorted(ts.subarray(0, n), sizes.subarray(0, n), window, mode);
+export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow; mode?: 'rita' | 'capture' }): BeaconScore | undefined {
+  const packed = Float64Array.from(input.timestamps, (t, i) => Math.floor(t) * RITA_BEAT + Math.min(RITA_BEAT - 1, Math.max(0, Math.round(input.sizes[i] ?? 0))));
+  return input.mode === 'rita' ? scorePackedBeatsRita(packed, RITA_BEAT, input.window) : scorePackedBeats(packed, RITA_BEAT, input.window);
+}
+
+/**
+ * Scores one pair in the capture mode from packed beats: each connection as `second * beat + size`
+ * (size < beat). The values are sorted in place, which orders them by second.
+ */
+export function scorePackedBeats(packed: Float64Array, beat: number, window: BeaconWindow): BeaconScore | undefined {
+  const { ts, sizes } = unpackBeats(packed, beat, window.from, window.to, false);
+  return scoreCapture(ts, sizes, window);
 }
 
 /**
@@ -377,41 +382,13 @@ function ritaDurationScore(first: number, last: number, h: RitaHistogram, datase
  */
 export function scorePackedBeatsRita(packed: Float64Array, beat: number, dataset: BeaconWindow): BeaconScore | undefined {
   if (!(dataset.to > dataset.from)) return undefined;
-  packed.sort();
-  const fromHour = Math.floor(dataset.from / 3600) * 3600;
-  const ts = new Float64Array(packed.length);
-  const sizes = new Float64Array(packed.length);
-  let n = 0;
-  for (let i = 0; i < packed.length; i += 1) {
-    const v = packed[i] as number;
-    const t = Math.floor(v / beat);
-    if (t < fromHour || t > dataset.to) continue;
-    ts[n] = t;
-    sizes[n] = v - t * beat;
-    n += 1;
-  }
-  const times = ts.subarray(0, n);
-  let unique = n > 0 ? 1 : 0;
-  for (let i = 1; i < n; i += 1) if (times[i] !== times[i - 1]) unique += 1;
-  if (unique < MIN_UNIQUE_TIMESTAMPS || n >= STROBE_CONNECTIONS_PER_DAY) return undefined;
-  const intervals = positiveSteps(times).sort();
-  const sortedSizes = sizes.subarray(0, n).sort();
-  const t = intervalScoreOfSorted(intervals);
-  const s = sizeScoreOfSorted(sortedSizes);
-  const h = ritaHistogram(times, dataset);
-  const hist = ritaHistogramScore(h);
-  const d = ritaDurationScore(times[0] as number, times[n - 1] as number, h, dataset);
-  return {
-    score: round3(0.25 * t + 0.25 * s + 0.25 * d + 0.25 * hist),
-    timestampScore: t,
-    sizeScore: s,
-    histogramScore: hist,
-    durationScore: d,
-    connections: n,
-    uniqueTimestamps: unique,
-    medianIntervalSeconds: median(intervals),
-    medianBytes: median(sortedSizes),
-  };
+  const { ts, sizes } = unpackBeats(packed, beat, Math.floor(dataset.from / 3600) * 3600, dataset.to, true);
+  const unique = distinctCount(ts);
+  if (unique < MIN_UNIQUE_TIMESTAMPS || ts.length >= STROBE_CONNECTIONS_PER_DAY) return undefined;
+  return scoreWith(ts, sizes, unique, () => {
+    const h = ritaHistogram(ts, dataset);
+    return { duration: ritaDurationScore(ts[0] as number, ts[ts.length - 1] as number, h, dataset), histogram: ritaHistogramScore(h) };
+  });
 }
 
 /** RITA's severity buckets on score × 100: 50 / 70 / 90 / 100 (thresholds in `severity.ts`). */

@@ -211,7 +211,7 @@ function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'):
       continue;
     }
     const packed = packedBeats(r.beats);
-    const s = ctx.mode === 'rita' ? (dataset ? scorePackedBeatsRita(packed, BEAT, dataset) : undefined) : scorePackedBeats(packed, BEAT, ctx.window, ctx.mode);
+    const s = ctx.mode === 'rita' ? (dataset ? scorePackedBeatsRita(packed, BEAT, dataset) : undefined) : scorePackedBeats(packed, BEAT, ctx.window);
     if (!s || s.score < MIN_BEACON_SCORE) continue;
     const peer = str(r[peerKey]);
     const finding: HuntFinding = {
