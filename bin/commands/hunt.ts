@@ -90,10 +90,10 @@ export async function huntFolder(folder: string, options: HuntFolderOptions = {}
     const mode = options.mode ?? 'capture';
     const outcomes = await runHuntPack(engine, { ...window, hosts: options.hosts ?? [], pivotIps: options.pivotIps ?? [], pivotDomains: options.pivotDomains ?? [], mode, scope: options.scope, ...(options.longConnectionMinSeconds !== undefined ? { longConnectionMinSeconds: options.longConnectionMinSeconds } : {}) }, { only: options.only });
     const warnings = logWarnings({ loaded: await tableSpans(engine), readByHunts: tablesReadByPack(), unreadFiles: unreadLogFiles(engine.ignored) });
-    // The RITA-exact mode scores against RITA's dataset; without one it falls back to the candidates' own span.
+    // The RITA-exact mode scores against RITA's dataset; without one, RITA skips beacon analysis and so does it.
     const prelude = outcomes.find((o) => o.name === 'rita-dataset');
     if (mode === 'rita' && (!prelude || prelude.error || !prelude.prevalence)) {
-      warnings.push(`RITA-exact mode: no dataset span (${prelude?.error ?? 'no in-scope connections'}); beacons were scored against the candidates' own span, not as RITA would`);
+      warnings.push(`RITA-exact mode: no dataset span (${prelude?.error ?? 'no in-scope connections'}); beacons were not scored, as RITA skips beacon analysis without one`);
     }
     const threats = buildThreatList(outcomes, { mode, window: { from: window.from.toISOString(), to: window.to.toISOString() }, warnings });
     return { threats, outcomes, window, tables: engine.tables, loadWarnings };

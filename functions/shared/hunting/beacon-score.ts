@@ -40,8 +40,8 @@ export function strobeLimit(window: BeaconWindow): number {
 }
 
 const HISTOGRAM_BINS = 24;
-/** `scoreBeacon`'s packing: sizes below a million bytes, as the queries pack them. */
-const RITA_BEAT = 1_000_000;
+/** How the beacon queries pack a connection into one number: `second * PACKED_BEAT + size` (size below it). */
+export const PACKED_BEAT = 1_000_000;
 const BIMODAL_MIN_BINS = 11;
 const DURATION_MIN_HOURS = 6;
 const CONSECUTIVE_HOURS_FOR_FULL_SCORE = 12;
@@ -284,8 +284,8 @@ function scoreCapture(ts: Float64Array, sizes: Float64Array, window: BeaconWindo
  * (`ritaDatasetWindow`).
  */
 export function scoreBeacon(input: { timestamps: readonly number[]; sizes: readonly number[]; window: BeaconWindow; mode?: 'rita' | 'capture' }): BeaconScore | undefined {
-  const packed = Float64Array.from(input.timestamps, (t, i) => Math.floor(t) * RITA_BEAT + Math.min(RITA_BEAT - 1, Math.max(0, Math.round(input.sizes[i] ?? 0))));
-  return input.mode === 'rita' ? scorePackedBeatsRita(packed, RITA_BEAT, input.window) : scorePackedBeats(packed, RITA_BEAT, input.window);
+  const packed = Float64Array.from(input.timestamps, (t, i) => Math.floor(t) * PACKED_BEAT + Math.min(PACKED_BEAT - 1, Math.max(0, Math.round(input.sizes[i] ?? 0))));
+  return input.mode === 'rita' ? scorePackedBeatsRita(packed, PACKED_BEAT, input.window) : scorePackedBeats(packed, PACKED_BEAT, input.window);
 }
 
 /**

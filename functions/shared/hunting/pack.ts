@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isRetryable } from '../errors';
 import type { QueryEngine, SqlParam, SqlValue } from './engine';
-import { beaconSeverity, ritaDatasetWindow, scorePackedBeats, scorePackedBeatsRita, STROBE_CONNECTIONS_PER_DAY, strobeLimit, type BeaconWindow } from './beacon-score';
+import { beaconSeverity, PACKED_BEAT, ritaDatasetWindow, scorePackedBeats, scorePackedBeatsRita, STROBE_CONNECTIONS_PER_DAY, strobeLimit, type BeaconWindow } from './beacon-score';
 import { ZEEK_TABLES } from './schema';
 import { SEVERITY_RANK, severityOf, type Severity } from './severity';
 import { MAX_SERIES_POINTS, type BeaconComponents, type ScoringMode, type ThreatKind } from './threat-list';
@@ -127,11 +127,11 @@ const iso = (epochSeconds: SqlValue | undefined): string | undefined => {
 };
 /**
  * The beacon queries pack each connection into one number, `second * 1e6 + min(orig_ip_bytes,
- * 999999)`, in any order: one string per pair instead of two ordered lists, which keeps both the
- * SQL aggregation and the decoding here cheap on millions of connections. Sizes of a megabyte
- * and more read as 999999; beacons are small, and a size that large is not regular anyway.
+ * 999999)` (`PACKED_BEAT`), in any order: one string per pair instead of two ordered lists, which
+ * keeps both the SQL aggregation and the decoding here cheap on millions of connections. Sizes of a
+ * megabyte and more read as 999999; beacons are small, and a size that large is not regular anyway.
  */
-const BEAT = 1_000_000;
+const BEAT = PACKED_BEAT;
 
 /** Reads `"12,345,6"` into numbers without an intermediate array of strings; digits and commas only. */
 function packedBeats(list: SqlValue | undefined): Float64Array {
@@ -181,19 +181,9 @@ function seriesOf(sortedPacked: Float64Array): Array<[number, number]> {
 
 function beaconFindings(rows: Row[], ctx: HuntContext, peerKey: 'dst' | 'fqdn'): HuntFinding[] {
   // In an investigation the capture is the window. RITA scores against its dataset: the in-scope
-  // connections' span, the last 24 h at most (the `rita-dataset` prelude); without it, the
-  // candidates' span stands in.
-  let dataset = ctx.dataset;
-  if (ctx.mode === 'rita' && !dataset) {
-    let oldest = Infinity;
-    let newest = 0;
-    for (const r of rows) {
-      if (!(peerKey === 'fqdn' ? ctx.scope.keepNamedPair(str(r.src), str(r[peerKey])) : ctx.scope.keepConnPair(str(r.src), str(r[peerKey])))) continue;
-      oldest = Math.min(oldest, num(r.first_ts));
-      newest = Math.max(newest, num(r.last_ts));
-    }
-    dataset = newest > 0 ? ritaDatasetWindow(oldest, newest) : undefined;
-  }
+  // connections' span, the last 24 h at most (the `rita-dataset` prelude); without one it skips
+  // beacon analysis altogether, and so does the RITA-exact mode.
+  const dataset = ctx.dataset;
   const out: HuntFinding[] = [];
   const beatsOf = new Map<HuntFinding, Float64Array>();
   for (const r of rows) {
@@ -294,7 +284,9 @@ function longConnectionPairs(rows: Row[], ctx: HuntContext): HuntFinding[] {
   const pairs = new Map<string, Row[]>();
   for (const r of rows) {
     const key = `${str(r.src)}|${str(r.dst)}`;
-    pairs.set(key, [...(pairs.get(key) ?? []), r]);
+    const list = pairs.get(key);
+    if (list) list.push(r);
+    else pairs.set(key, [r]);
   }
   const bound = ctx.params.longConnectionMinSeconds ?? LONG_CONNECTION_MIN_SECONDS;
   const out: HuntFinding[] = [];
@@ -346,15 +338,17 @@ export function connectedSeconds(spans: string, window: BeaconWindow): number {
     if (to > from) intervals.push([from, to]);
   }
   intervals.sort((a, b) => a[0] - b[0]);
+  // In start order, each span adds only what lies past the furthest end so far.
   let total = 0;
-  let [curFrom, curTo] = [Number.NaN, Number.NaN];
+  let reach = -Infinity;
   for (const [from, to] of intervals) {
-    if (Number.isNaN(curFrom) || from > curTo) {
-      if (!Number.isNaN(curFrom)) total += curTo - curFrom;
-      [curFrom, curTo] = [from, to];
-    } else curTo = Math.max(curTo, to);
+    const start = Math.max(from, reach);
+    if (to > start) {
+      total += to - start;
+      reach = to;
+    }
   }
-  return Number.isNaN(curFrom) ? total : total + (curTo - curFrom);
+  return total;
 }
 
 const HUNTS: HuntDefinition[] = [
@@ -555,7 +549,7 @@ const HUNTS: HuntDefinition[] = [
       for (const r of rows) {
         const [src, dst, host] = [str(r.src), str(r.dst), str(r.host)];
         if (host !== '') {
-          if (!ctx.scope.isInternal(src) || !ctx.scope.keepNamedPair(src, host)) continue;
+          if (!ctx.scope.keepNamedPair(src, host)) continue;
           network.add(src);
           add(byHost, host, src);
         } else {

@@ -134,7 +134,7 @@ describe('mirrorhunt hunt: the RITA-exact mode', () => {
     expect(c.err()).toContain('unknown hunt(s): rita-dataset');
   });
 
-  it('warns when it found no dataset span and fell back to the candidates’ own', async () => {
+  it('warns when it found no dataset span, so that no beacon was scored', async () => {
     // Internal to internal only: nothing in RITA's scope.
     const dir = await mkdtemp(join(tmpdir(), 'mirrorhunt-nodataset-'));
     const rows = [0, 60, 120, 180, 240].map((s, i) => JSON.stringify({ ts: 1_795_000_000 + s, uid: `C${i}`, 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '10.0.0.6', 'id.resp_p': 443, proto: 'tcp', duration: 1, orig_bytes: 10, resp_bytes: 10, conn_state: 'SF' }));
