@@ -251,7 +251,7 @@ function mergePair(key: string, parts: Part[], prevalence: Prevalence | undefine
   // RITA's prevalence modifier, where a network makes it meaningful: a destination one of many
   // internal hosts talks to is rarer than one they all use. With a handful of hosts (one
   // investigated instance) every destination is "used by all" and the modifier says nothing.
-  const shareOf = prevalenceShare(prevalence, host ? [] : addresses, host);
+  const shareOf = prevalenceShare(prevalence, addresses, host);
   if (shareOf !== undefined && (prevalence?.networkSize ?? 0) >= PREVALENCE_MIN_NETWORK) {
     if (shareOf <= RITA_FINAL.prevalenceLow.share) modifiers.push({ name: 'rare-destination', delta: RITA_FINAL.prevalenceLow.delta, detail: `contacted by ${Math.round(shareOf * 1000) / 10}% of ${prevalence?.networkSize} internal hosts` });
     else if (shareOf >= RITA_FINAL.prevalenceHigh.share) modifiers.push({ name: 'common-destination', delta: RITA_FINAL.prevalenceHigh.delta, detail: `contacted by ${Math.round(shareOf * 100)}% of ${prevalence?.networkSize} internal hosts` });
@@ -395,7 +395,8 @@ export function buildThreatList(outcomes: HuntOutcome[], options: { mode: Scorin
     pairs.delete(key);
   }
   const prevalence = outcomes.find((o) => o.prevalence)?.prevalence;
-  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence, dailyFactor(options.mode, options.window), options.mode)), ...singles].sort(byRank);
+  const perDay = dailyFactor(options.mode, options.window);
+  const threats = [...[...pairs.entries()].map(([key, parts]) => mergePair(key, parts, prevalence, perDay, options.mode)), ...singles].sort(byRank);
   let withSeries = 0;
   for (const [i, t] of threats.entries()) {
     t.rank = i + 1;
