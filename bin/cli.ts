@@ -31,6 +31,7 @@ export const RULES = {
   stage: '--stage must be the lower-case stage name the stack was deployed with, e.g. prod (the stack is mirrorhunt-<stage>)',
   stack: '--stack (or MIRRORHUNT_STACK) must be mirrorhunt-<stage>, e.g. mirrorhunt-prod: serverless names the stack <service>-<stage>',
   top: '--top must be a whole number of findings, 1 or more',
+  longMin: '--long-min must be a number of seconds above 0',
 } as const;
 
 /** `--minutes`: a capture or log window, 1..1440 whole minutes. */
@@ -46,6 +47,14 @@ export function parseRate(value: string): number {
   const rate = Number(value);
   if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`${RULES.rate}; got "${value}"`);
   return rate;
+}
+
+/** `--long-min`: the summed seconds from which a pair is a long connection. */
+export function parseLongMin(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!/^\s*[\d.]+\s*$/.test(value) || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${RULES.longMin}; got "${value}"`);
+  return seconds;
 }
 
 /** A stage name as serverless and the Glue/Athena names derived from it accept it. */

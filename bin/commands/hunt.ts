@@ -8,7 +8,7 @@ import { buildThreatList, type ScoringMode, type Threat, type ThreatList } from 
 import { DEFAULT_SCOPE, parseScopeConfig, type ScopeConfig } from '../../functions/shared/hunting/scope';
 import { basename } from 'node:path';
 import { logWarnings, type LoadedLog } from '../../functions/shared/hunting/log-warnings';
-import { CliError, parseCommandArgs, RULES, runCommand, UsageError, type Io } from '../cli';
+import { CliError, parseCommandArgs, parseLongMin, RULES, runCommand, UsageError, type Io } from '../cli';
 
 export type { Io } from '../cli';
 
@@ -242,8 +242,7 @@ async function hunt(argv: string[], io: Io): Promise<number> {
   const notIps = [...(values.host ?? []), ...(values['pivot-ip'] ?? [])].filter((h) => isIP(h.trim()) === 0);
   if (notIps.length > 0) throw new UsageError(`not an IP address: ${notIps.join(', ')} (--host and --pivot-ip take addresses)`);
 
-  const longMin = values['long-min'] === undefined ? undefined : Number(values['long-min']);
-  if (longMin !== undefined && !(Number.isFinite(longMin) && longMin > 0 && /^\s*[\d.]+\s*$/.test(values['long-min'] ?? ''))) throw new UsageError(`--long-min must be a number of seconds above 0; got "${values['long-min']}"`);
+  const longMin = parseLongMin(values['long-min']);
   if (values.mode !== 'capture' && values.mode !== 'rita') throw new UsageError(`--mode must be capture or rita; got "${values.mode}"`);
   let scope: ScopeConfig;
   try {
