@@ -6,7 +6,7 @@
 --   or ssl.log but no conn.log is scored on the request's own time and body size instead. Scoring
 --   is done in TypeScript.
 -- output: src, fqdn, dsts, connections, first_ts, last_ts, total_bytes, beats
--- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript) and fewer than strobe_min connections per (src, fqdn) (RITA's 86,400 a day, prorated to the window, as strobe.sql); buckets 0.5/0.7/0.9/1.0
+-- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript) and fewer than strobe_min connections per (src, fqdn) (RITA's 86,400 a day, prorated to the window in the capture mode, as strobe.sql; unprorated in the RITA-exact mode); buckets 0.5/0.7/0.9/1.0
 -- scope: sources among the watched hosts; RITA's SNI rule (internal source) is applied in TypeScript
 -- excludes: outer VXLAN/GENEVE flows (joined conn rows are filtered like every conn hunt)
 WITH requests AS (

@@ -5,7 +5,7 @@
 --   second * 1e6 + min(orig_ip_bytes, 999999) (unordered; decoded and sorted in TypeScript); the
 --   RITA score (Bowley skew, MAD, 24-bin histogram, duration) is computed in TypeScript.
 -- output: src, dst, ports, connections, established, first_ts, last_ts, total_bytes, beats
--- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript, cheaper than count(DISTINCT)) and fewer than strobe_min connections per pair (RITA's 86,400 a day, prorated to the window, as strobe.sql: a pair is a beacon candidate or a strobe, never both, never neither); score buckets 0.5/0.7/0.9/1.0
+-- thresholds: >= 4 connections in SQL (RITA's >= 4 distinct seconds is checked in TypeScript, cheaper than count(DISTINCT)) and fewer than strobe_min connections per pair (RITA's 86,400 a day, prorated to the window in the capture mode, unprorated in the RITA-exact mode, as strobe.sql: a pair is a beacon candidate or a strobe, never both, never neither); score buckets 0.5/0.7/0.9/1.0
 -- scope: the watched hosts (hosts) in either direction; internal/external scoping is applied to the grouped pairs in TypeScript
 -- excludes: outer VXLAN (UDP 4789) and GENEVE (UDP 6081) flows of the mirror itself
 SELECT * FROM (

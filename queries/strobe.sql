@@ -2,7 +2,7 @@
 -- title: Strobes
 -- detects: pairs connecting so often that they are not beacons but floods (RITA: >= 86400 per 24 h).
 -- output: src, dst, lowest_port, highest_port, approx_ports, connections, first_ts, last_ts, total_bytes
--- thresholds: strobe_min = 86400 connections prorated to the window (one per second on average)
+-- thresholds: strobe_min = 86400 connections, prorated to the window in the capture mode (one per second on average), as is in the RITA-exact mode
 -- excludes: outer VXLAN/GENEVE flows
 SELECT * FROM (
   SELECT
